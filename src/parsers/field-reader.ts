@@ -1,0 +1,123 @@
+import type { InvalidReason } from '../errors.ts';
+
+/**
+ * Typed reads of JSON fields for the parsers. A bad field throws a `FieldError`, which the
+ * parser's entry point turns into an `invalid` outcome: the happy path stays branch-light and
+ * the (rare) error path pays for the throw.
+ */
+export class FieldError extends Error {
+  readonly reason: InvalidReason;
+  constructor(reason: InvalidReason, detail: string) {
+    super(detail);
+    this.reason = reason;
+  }
+}
+
+export type JsonObject = Record<string, unknown>;
+
+/** Largest counter accepted (2^50 ≈ 1.1e15): beyond any real 5-minute flow aggregate. */
+export const MAX_COUNTER = 2 ** 50;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function requireObject(obj: JsonObject, key: string, path: string): JsonObject {
+  const value = obj[key];
+  if (value === undefined || value === null) throw new FieldError('missing-field', `${path}${key} is required`);
+  if (!isObject(value)) throw new FieldError('invalid-field', `${path}${key} must be an object`);
+  return value;
+}
+
+export function optionalObject(obj: JsonObject, key: string, path: string): JsonObject | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new FieldError('invalid-field', `${path}${key} must be an object`);
+  return value;
+}
+
+export function requireString(obj: JsonObject, key: string, path = ''): string {
+  const value = obj[key];
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) throw new FieldError('missing-field', `${path}${key} is required`);
+  throw new FieldError('invalid-field', `${path}${key} must be a string, got ${typeName(value)}`);
+}
+
+/** A string field where Calico writes `-` (or nothing) for "not applicable". */
+export function optionalString(obj: JsonObject, key: string, path = ''): string | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null || value === '-' || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  throw new FieldError('invalid-field', `${path}${key} must be a string, got ${typeName(value)}`);
+}
+
+/** A non-negative integer counter (bytes, packets, flows). */
+export function requireCount(obj: JsonObject, key: string, path = ''): number {
+  const value = obj[key];
+  if (value === undefined || value === null) throw new FieldError('missing-field', `${path}${key} is required`);
+  return checkCount(value, key, path);
+}
+
+export function optionalCount(obj: JsonObject, key: string, fallback: number, path = ''): number {
+  const value = obj[key];
+  if (value === undefined || value === null) return fallback;
+  return checkCount(value, key, path);
+}
+
+function checkCount(value: unknown, key: string, path: string): number {
+  if (typeof value !== 'number') throw new FieldError('invalid-field', `${path}${key} must be a number, got ${typeName(value)}`);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_COUNTER) {
+    throw new FieldError('out-of-range', `${path}${key} must be an integer in [0, 2^50], got ${value}`);
+  }
+  return value;
+}
+
+/** A TCP/UDP port, or undefined when absent, null or 0 (Calico writes 0 / null when aggregated). */
+export function optionalPort(obj: JsonObject, key: string, path = ''): number | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number') throw new FieldError('invalid-field', `${path}${key} must be a number, got ${typeName(value)}`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new FieldError('out-of-range', `${path}${key} must be a port in [0, 65535], got ${value}`);
+  }
+  return value === 0 ? undefined : value;
+}
+
+/** UNIX seconds (integer or fractional) → epoch milliseconds. */
+export function requireEpochSeconds(obj: JsonObject, key: string, path = ''): number {
+  const value = obj[key];
+  if (value === undefined || value === null) throw new FieldError('missing-field', `${path}${key} is required`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new FieldError('invalid-field', `${path}${key} must be UNIX seconds, got ${typeName(value)}`);
+  }
+  return checkEpochMs(Math.round(value * 1000), key, path);
+}
+
+/** RFC 3339 timestamp (Hubble writes nanoseconds; Date.parse keeps milliseconds) → epoch ms. */
+export function requireRfc3339(obj: JsonObject, key: string, path = ''): number {
+  const text = requireString(obj, key, path);
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new FieldError('invalid-field', `${path}${key} must be an RFC 3339 time, got ${JSON.stringify(text.slice(0, 40))}`);
+  return checkEpochMs(ms, key, path);
+}
+
+/** 2000-01-01: anything earlier is a unit mistake (e.g. milliseconds read as seconds the other way round). */
+const EARLIEST_MS = 946_684_800_000;
+
+function checkEpochMs(ms: number, key: string, path: string): number {
+  if (ms < EARLIEST_MS) throw new FieldError('out-of-range', `${path}${key} is before the year 2000 (${ms} ms)`);
+  return ms;
+}
+
+/** Rejects an event time that lies further in the future than the configured skew allows. */
+export function checkNotFuture(eventMs: number, nowMs: number, maxSkewMs: number, key: string): void {
+  if (eventMs - nowMs > maxSkewMs) {
+    throw new FieldError('future-time', `${key} is ${Math.round((eventMs - nowMs) / 1000)} s ahead of the clock (limit ${Math.round(maxSkewMs / 1000)} s)`);
+  }
+}
+
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}

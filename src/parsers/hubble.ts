@@ -1,0 +1,297 @@
+/**
+ * Cilium Hubble flows, as written by `hubble observe -o json` and the Hubble exporter
+ * (`{"flow":{…},"node_name":"…","time":"…"}` per line; a bare Flow is accepted too).
+ * Field reference: cilium/cilium api/v1/flow/flow.proto (protojson with original names).
+ *
+ *   time                       RFC 3339, nanoseconds
+ *   verdict                    FORWARDED | DROPPED | ERROR | AUDIT | REDIRECTED | TRACED | TRANSLATED
+ *   drop_reason_desc           POLICY_DENIED, POLICY_DENY…
+ *   IP                         {source, destination, ipVersion}
+ *   l4                         {TCP: {source_port, destination_port, flags}} | {UDP: …} | {ICMPv4: …} | …
+ *   source, destination        Endpoint {ID, identity, cluster_name, namespace, labels["k8s:app=x"], pod_name, workloads[{name, kind}]}
+ *   Type                       L3_L4 | L7 | SOCK
+ *   node_name                  `cluster/node`
+ *   source_names, destination_names   DNS names from Cilium's FQDN cache
+ *   l7                         {type: REQUEST | RESPONSE, latency_ns, dns: {query, ips, ttl, cnames, rcode, qtypes, rrtypes}}
+ *   destination_service        {name, namespace}
+ *   traffic_direction          INGRESS | EGRESS (of the connection, as seen by the local endpoint)
+ *   is_reply                   true on packets of the reply direction (may be absent)
+ *
+ * Hubble flows are per-event: no byte counters, so each event counts one packet.
+ */
+import type { Endpoint, EndpointKind } from '../model/endpoint.ts';
+import type { DnsAnswer, DnsRecord } from '../model/dns-record.ts';
+import type { FlowRecord, Protocol } from '../model/flow-record.ts';
+import { cachedWorkloadFromPodName } from '../model/workload-name.ts';
+import {
+  checkNotFuture, FieldError, isObject, optionalObject, optionalPort, requireRfc3339,
+  typeName, type JsonObject,
+} from './field-reader.ts';
+import { normalizeQname, rcodeName } from './dns-names.ts';
+import { parseLabels } from './labels.ts';
+import type { ParseContext } from './parse-context.ts';
+import { invalid, ok, skipped, type ParseOutcome } from './parse-outcome.ts';
+
+const ALLOWED_VERDICTS = new Set(['FORWARDED', 'AUDIT', 'REDIRECTED', 'TRACED', 'TRANSLATED']);
+const DENIED_VERDICTS = new Set(['DROPPED', 'ERROR']);
+
+export function parseHubble(obj: JsonObject, ctx: ParseContext): ParseOutcome {
+  try {
+    const flow = unwrap(obj);
+    if (flow === undefined) return skipped('hubble-not-a-flow');
+    const l7 = optionalObject(flow, 'l7', 'flow.');
+    if (flow.Type === 'L7' || l7 !== undefined) {
+      const dns = l7 === undefined ? undefined : optionalObject(l7, 'dns', 'flow.l7.');
+      if (l7 === undefined || dns === undefined) return skipped('hubble-l7-other');
+      if (l7.type === 'REQUEST') return skipped('hubble-dns-request');
+      return ok(toDnsRecord(obj, flow, l7, dns, ctx));
+    }
+    return ok(toFlowRecord(obj, flow, ctx));
+  } catch (error) {
+    if (error instanceof FieldError) return invalid(error.reason, error.message);
+    throw error;
+  }
+}
+
+/** The exporter's `GetFlowsResponse` wrapper, or a bare Flow; undefined for other exporter lines. */
+function unwrap(obj: JsonObject): JsonObject | undefined {
+  const inner = obj.flow;
+  if (inner !== undefined) {
+    if (!isObject(inner)) throw new FieldError('invalid-field', `flow must be an object, got ${typeName(inner)}`);
+    return inner;
+  }
+  if ('verdict' in obj || 'IP' in obj || 'l4' in obj || 'source' in obj) return obj;
+  return undefined;
+}
+
+function eventTime(wrapper: JsonObject, flow: JsonObject, ctx: ParseContext): number {
+  const time = flow.time !== undefined ? requireRfc3339(flow, 'time', 'flow.') : requireRfc3339(wrapper, 'time');
+  checkNotFuture(time, ctx.now, ctx.maxFutureSkewMs, 'flow.time');
+  return time;
+}
+
+function toFlowRecord(wrapper: JsonObject, flow: JsonObject, ctx: ParseContext): FlowRecord {
+  const time = eventTime(wrapper, flow, ctx);
+  const verdict = flow.verdict;
+  if (verdict === undefined || verdict === null) throw new FieldError('missing-field', 'flow.verdict is required');
+  if (typeof verdict !== 'string' || (!ALLOWED_VERDICTS.has(verdict) && !DENIED_VERDICTS.has(verdict))) {
+    throw new FieldError('invalid-field', `flow.verdict must be a Hubble verdict such as FORWARDED or DROPPED, got ${JSON.stringify(verdict)}`);
+  }
+  const { cluster: nodeCluster, node } = splitNodeName(flow.node_name ?? wrapper.node_name);
+  const defaultCluster = nodeCluster || ctx.cluster;
+  const ip = optionalObject(flow, 'IP', 'flow.');
+  let src = endpoint(flow.source, ip?.source, defaultCluster, 'flow.source');
+  let dst = endpoint(flow.destination, ip?.destination, defaultCluster, 'flow.destination');
+  const l4 = readL4(flow.l4);
+  let srcPort = l4.srcPort;
+  let dstPort = l4.dstPort;
+  let fqdns = names(flow.destination_names);
+  let service = flow.destination_service;
+
+  // Reply packets travel responder → initiator; flip them so the record describes the connection.
+  const isReply = flow.is_reply === true;
+  if (isReply) {
+    [src, dst] = [dst, src];
+    [srcPort, dstPort] = [dstPort, srcPort];
+    fqdns = names(flow.source_names);
+    service = flow.source_service;
+  }
+
+  const denied = DENIED_VERDICTS.has(verdict);
+  const record: FlowRecord = {
+    kind: 'flow',
+    format: 'hubble',
+    windowStart: time,
+    windowEnd: time,
+    src,
+    dst,
+    dstFqdns: fqdns,
+    protocol: l4.protocol,
+    action: denied ? 'deny' : 'allow',
+    reporter: flow.traffic_direction === 'EGRESS' ? 'src' : flow.traffic_direction === 'INGRESS' ? 'dst' : 'unknown',
+    bytesToDst: 0,
+    bytesToSrc: 0,
+    packetsToDst: isReply ? 0 : 1,
+    packetsToSrc: isReply ? 1 : 0,
+    connections: 1,
+    connectionsStarted: l4.syn && !l4.ack && !isReply ? 1 : 0,
+    connectionsCompleted: l4.finOrRst ? 1 : 0,
+  };
+  if (node !== '') record.node = node;
+  if (srcPort !== undefined) record.srcPort = srcPort;
+  if (dstPort !== undefined) record.dstPort = dstPort;
+  if (isObject(service) && typeof service.name === 'string' && service.name !== '') {
+    record.dstService = { name: service.name, namespace: typeof service.namespace === 'string' ? service.namespace : dst.namespace };
+  }
+  if (denied && typeof flow.drop_reason_desc === 'string') record.denyReason = flow.drop_reason_desc;
+  return record;
+}
+
+function toDnsRecord(wrapper: JsonObject, flow: JsonObject, l7: JsonObject, dns: JsonObject, ctx: ParseContext): DnsRecord {
+  const time = eventTime(wrapper, flow, ctx);
+  const query = dns.query;
+  if (typeof query !== 'string' || query === '') throw new FieldError('missing-field', 'flow.l7.dns.query is required');
+  if (query.length > 254) throw new FieldError('out-of-range', `flow.l7.dns.query is ${query.length} characters; DNS names are at most 253`);
+  const { cluster: nodeCluster } = splitNodeName(flow.node_name ?? wrapper.node_name);
+  const defaultCluster = nodeCluster || ctx.cluster;
+  const ip = optionalObject(flow, 'IP', 'flow.');
+  const l4 = readL4(flow.l4);
+  // A response travels server → client: the client is whichever side is not on port 53.
+  const responseDirection = l4.srcPort === 53 || (l4.srcPort === undefined && flow.is_reply === true);
+  const client = responseDirection
+    ? endpoint(flow.destination, ip?.destination, defaultCluster, 'flow.destination')
+    : endpoint(flow.source, ip?.source, defaultCluster, 'flow.source');
+  const server = responseDirection
+    ? endpoint(flow.source, ip?.source, defaultCluster, 'flow.source')
+    : endpoint(flow.destination, ip?.destination, defaultCluster, 'flow.destination');
+
+  const ttl = typeof dns.ttl === 'number' ? dns.ttl : undefined;
+  const answers: DnsAnswer[] = [];
+  const qname = normalizeQname(query);
+  if (Array.isArray(dns.ips)) {
+    for (const address of dns.ips) {
+      if (typeof address !== 'string') continue;
+      const answer: DnsAnswer = { name: qname, type: address.includes(':') ? 'AAAA' : 'A', data: address };
+      if (ttl !== undefined) answer.ttl = ttl;
+      answers.push(answer);
+    }
+  }
+  if (Array.isArray(dns.cnames)) {
+    for (const cname of dns.cnames) if (typeof cname === 'string') answers.push({ name: qname, type: 'CNAME', data: normalizeQname(cname) });
+  }
+  const qtypes = dns.qtypes;
+  const rcode = dns.rcode;
+  const record: DnsRecord = {
+    kind: 'dns',
+    format: 'hubble',
+    windowStart: time,
+    time,
+    client,
+    server,
+    qname,
+    qtype: Array.isArray(qtypes) && typeof qtypes[0] === 'string' ? qtypes[0] : '',
+    rcode: typeof rcode === 'number' || typeof rcode === 'string' ? rcodeName(rcode) : 'NOERROR',
+    answers,
+    count: 1,
+  };
+  if (typeof l7.latency_ns === 'number' || typeof l7.latency_ns === 'string') {
+    const latency = Number(l7.latency_ns);
+    if (Number.isFinite(latency) && latency >= 0) record.latencyMeanNs = record.latencyMaxNs = latency;
+  }
+  return record;
+}
+
+interface L4 {
+  protocol: Protocol;
+  srcPort: number | undefined;
+  dstPort: number | undefined;
+  syn: boolean;
+  ack: boolean;
+  finOrRst: boolean;
+}
+
+const NO_L4: L4 = { protocol: 'other', srcPort: undefined, dstPort: undefined, syn: false, ack: false, finOrRst: false };
+
+function readL4(value: unknown): L4 {
+  if (value === undefined || value === null) return NO_L4;
+  if (!isObject(value)) throw new FieldError('invalid-field', `flow.l4 must be an object, got ${typeName(value)}`);
+  const tcp = optionalObject(value, 'TCP', 'flow.l4.');
+  if (tcp !== undefined) {
+    const flags = isObject(tcp.flags) ? tcp.flags : {};
+    return {
+      protocol: 'tcp',
+      srcPort: optionalPort(tcp, 'source_port', 'flow.l4.TCP.'),
+      dstPort: optionalPort(tcp, 'destination_port', 'flow.l4.TCP.'),
+      syn: flags.SYN === true,
+      ack: flags.ACK === true,
+      finOrRst: flags.FIN === true || flags.RST === true,
+    };
+  }
+  const udp = optionalObject(value, 'UDP', 'flow.l4.') ?? optionalObject(value, 'SCTP', 'flow.l4.');
+  if (udp !== undefined) {
+    return {
+      protocol: value.UDP !== undefined ? 'udp' : 'sctp',
+      srcPort: optionalPort(udp, 'source_port', 'flow.l4.'),
+      dstPort: optionalPort(udp, 'destination_port', 'flow.l4.'),
+      syn: false, ack: false, finOrRst: false,
+    };
+  }
+  if (value.ICMPv4 !== undefined) return { ...NO_L4, protocol: 'icmp' };
+  if (value.ICMPv6 !== undefined) return { ...NO_L4, protocol: 'icmpv6' };
+  return NO_L4;
+}
+
+/** `topgun/cilium-w1` → cluster `topgun`, node `cilium-w1`. */
+function splitNodeName(value: unknown): { cluster: string; node: string } {
+  if (typeof value !== 'string') return { cluster: '', node: '' };
+  const slash = value.indexOf('/');
+  return slash < 0 ? { cluster: '', node: value } : { cluster: value.slice(0, slash), node: value.slice(slash + 1) };
+}
+
+function endpoint(value: unknown, ip: unknown, defaultCluster: string, path: string): Endpoint {
+  if (value !== undefined && value !== null && !isObject(value)) throw new FieldError('invalid-field', `${path} must be an object, got ${typeName(value)}`);
+  const ep: JsonObject = value ?? {};
+  const labels = parseLabels(ep.labels, `${path}.labels`);
+  const pod = typeof ep.pod_name === 'string' && ep.pod_name !== '' ? ep.pod_name : undefined;
+  const address = typeof ip === 'string' && ip !== '' ? ip : undefined;
+  const kind = endpointKind(labels, pod, address);
+  const namespace = typeof ep.namespace === 'string' ? ep.namespace : '';
+
+  let workload: string;
+  let workloadKind: string | undefined;
+  const owner = Array.isArray(ep.workloads) && isObject(ep.workloads[0]) ? ep.workloads[0] : undefined;
+  if (owner !== undefined && typeof owner.name === 'string' && owner.name !== '') {
+    workload = owner.name;
+    if (typeof owner.kind === 'string') workloadKind = owner.kind;
+  } else if (pod !== undefined) {
+    workload = cachedWorkloadFromPodName(pod);
+  } else {
+    workload = kind === 'public' ? 'pub' : kind === 'private' ? 'pvt' : reservedName(labels) ?? kind;
+  }
+
+  const clusterName = typeof ep.cluster_name === 'string' && ep.cluster_name !== '' ? ep.cluster_name : undefined;
+  const result: Endpoint = {
+    cluster: clusterName ?? (kind === 'public' || kind === 'private' ? '' : defaultCluster),
+    namespace,
+    workload,
+    labels,
+    kind,
+  };
+  if (workloadKind !== undefined) result.workloadKind = workloadKind;
+  if (pod !== undefined) result.pod = pod;
+  if (address !== undefined) result.ip = address;
+  return result;
+}
+
+function endpointKind(labels: Record<string, string>, pod: string | undefined, ip: string | undefined): EndpointKind {
+  if (pod !== undefined) return 'pod';
+  if ('reserved:world' in labels || 'reserved:world-ipv4' in labels || 'reserved:world-ipv6' in labels) return 'public';
+  if ('reserved:host' in labels || 'reserved:remote-node' in labels || 'reserved:kube-apiserver' in labels || 'reserved:health' in labels) return 'host';
+  for (const key in labels) if (key.startsWith('cidr:') || key.startsWith('fqdn:')) return 'networkset';
+  if (ip !== undefined) return isPrivateIp(ip) ? 'private' : 'public';
+  return 'unknown';
+}
+
+function reservedName(labels: Record<string, string>): string | undefined {
+  for (const key in labels) if (key.startsWith('reserved:')) return key.slice(9);
+  return undefined;
+}
+
+/** RFC 1918, CGNAT, loopback, link-local and IPv6 ULA / link-local ranges. */
+export function isPrivateIp(ip: string): boolean {
+  if (ip.includes(':')) {
+    const lower = ip.toLowerCase();
+    return lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80') || lower === '::1';
+  }
+  const dot = ip.indexOf('.');
+  const a = Number(ip.slice(0, dot));
+  const b = Number(ip.slice(dot + 1, ip.indexOf('.', dot + 1)));
+  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+}
+
+function names(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0) return [];
+  const out: string[] = [];
+  for (const name of value) if (typeof name === 'string' && name !== '') out.push(normalizeQname(name));
+  return out;
+}
