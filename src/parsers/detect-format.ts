@@ -7,7 +7,7 @@ import type { JsonObject } from './field-reader.ts';
  */
 export function detectFormat(obj: JsonObject): RecordFormat | undefined {
   if ('flow' in obj || 'verdict' in obj || 'node_status' in obj || 'lost_events' in obj) return 'hubble';
-  if ('qname' in obj) return 'calico-dns';
+  if ('qname' in obj || 'client_name_aggr' in obj || obj.type === 'UNLOGGED') return 'calico-dns';
   if ('start_time' in obj && ('source_name_aggr' in obj || 'dest_name_aggr' in obj || 'source_type' in obj)) return 'calico-flow';
   return undefined;
 }

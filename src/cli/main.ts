@@ -1,0 +1,209 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadPipelineFile, validatePipeline } from '../config/load-pipeline.ts';
+import type { PipelineConfig } from '../config/pipeline-schema.ts';
+import { FlowhoundError } from '../errors.ts';
+import { buildPipeline, type BuildOptions } from '../pipeline/build-pipeline.ts';
+import { createLogger, type LogLevel } from '../telemetry/logger.ts';
+import { formatSummary } from './summary.ts';
+
+/**
+ * Exit codes scripts can rely on:
+ *   0  done (bad records are counted and dead-lettered, not a failure)
+ *   1  runtime failure: unreadable input, broker unreachable, a sink that cannot write
+ *   2  usage or configuration error
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+const HELP = `flowhound — finds lateral movement and exfiltration in Kubernetes flow logs
+
+Usage:
+  flowhound run --pipeline FILE [options]       consume Kafka (long-running) as the pipeline says
+  flowhound replay FILE... [options]            run the pipeline in-process over JSON-lines files
+  flowhound validate FILE...                    check pipeline files and exit
+  flowhound help [COMMAND]                      this text, or a command's
+
+Run \`flowhound COMMAND --help\` for a command's options.
+Exit codes: 0 done (bad records are dead-lettered, not a failure), 1 runtime failure, 2 usage or config error.
+`;
+
+const COMMON_HELP = `  --dead-letter FILE    write rejected records here (JSON lines), overriding the pipeline's dead_letter
+  --records-out FILE    also write every normalised record here (JSON lines)
+  --log-level LEVEL     debug | info | warn | error (default info)
+  -h, --help            this text`;
+
+const COMMAND_HELP: Record<string, string> = {
+  run: `Usage: flowhound run --pipeline FILE [options]
+
+Consumes the pipeline's Kafka sources as a consumer group. Offsets are committed only after a
+batch has been processed and its rejects dead-lettered. Stops cleanly on SIGINT/SIGTERM and
+prints a summary.
+
+  --pipeline FILE       pipeline YAML (see pipelines/)
+${COMMON_HELP}
+`,
+  replay: `Usage: flowhound replay FILE... [options]
+
+Runs the pipeline in-process over Calico flow/DNS and Hubble JSON-lines files (gzip too; - for
+stdin), the format detected per record, and prints a summary of records by format and kind and
+of invalid records by reason.
+
+  --pipeline FILE       take cluster, limits and dead-letter settings from this pipeline
+  --cluster NAME        cluster name for formats that carry none (Calico); default "default"
+${COMMON_HELP}
+Without --dead-letter, rejected records go to ./flowhound-dead-letter.jsonl (created only if needed).
+`,
+  validate: `Usage: flowhound validate FILE...
+
+Validates pipeline files: every error names the file, the field and what was expected.
+`,
+};
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: values as Values, positionals };
+  } catch (error) {
+    throw new FlowhoundError('FH_USAGE', (error as Error).message);
+  }
+}
+
+const COMMON_OPTIONS = {
+  'dead-letter': { type: 'string' },
+  'records-out': { type: 'string' },
+  'log-level': { type: 'string' },
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    const topic = rest[0];
+    process.stdout.write(topic !== undefined && COMMAND_HELP[topic] !== undefined ? COMMAND_HELP[topic] : HELP);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === '--version') {
+    process.stdout.write('flowhound 0.1.0\n');
+    return EXIT.ok;
+  }
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest);
+      case 'replay':
+        return await replayCommand(rest);
+      case 'validate':
+        return validateCommand(rest);
+      default:
+        throw new FlowhoundError('FH_USAGE', `unknown command ${JSON.stringify(command)}; try flowhound --help`);
+    }
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof FlowhoundError) {
+    process.stderr.write(`flowhound: ${error.message}\n`);
+    return error.code === 'FH_USAGE' || error.code === 'FH_CONFIG_INVALID' || error.code === 'FH_CONFIG_UNREADABLE' ? EXIT.usage : EXIT.failure;
+  }
+  process.stderr.write(`flowhound: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.failure;
+}
+
+function logLevel(values: Values): LogLevel {
+  const level = values['log-level'] ?? 'info';
+  if (level !== 'debug' && level !== 'info' && level !== 'warn' && level !== 'error') {
+    throw new FlowhoundError('FH_USAGE', `--log-level must be debug, info, warn or error, got ${JSON.stringify(level)}`);
+  }
+  return level;
+}
+
+function buildOptions(values: Values): BuildOptions {
+  const options: BuildOptions = { logger: createLogger(logLevel(values)) };
+  if (typeof values['dead-letter'] === 'string') options.deadLetterFile = values['dead-letter'];
+  if (typeof values['records-out'] === 'string') options.recordsOut = values['records-out'];
+  return options;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { pipeline: { type: 'string' }, ...COMMON_OPTIONS });
+  if (values.help === true) return help('run');
+  if (typeof values.pipeline !== 'string') throw new FlowhoundError('FH_USAGE', 'run needs --pipeline FILE');
+  const config = loadPipelineFile(values.pipeline);
+  const options = buildOptions(values);
+  const pipeline = buildPipeline(config, options);
+  const started = Date.now();
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    options.logger.info('stopping: finishing the batch in flight and committing its offsets');
+    void pipeline.stop();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  options.logger.info(`pipeline ${config.name}: ${pipeline.sources.length} source(s), dead letters to ${pipeline.deadLetter.description}`);
+  try {
+    await pipeline.run();
+  } finally {
+    process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started));
+  }
+  return EXIT.ok;
+}
+
+async function replayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { pipeline: { type: 'string' }, cluster: { type: 'string' }, ...COMMON_OPTIONS });
+  if (values.help === true) return help('replay');
+  if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'replay needs at least one FILE (or - for stdin)');
+  const base: PipelineConfig = typeof values.pipeline === 'string'
+    ? loadPipelineFile(values.pipeline)
+    : validatePipeline({ name: 'replay', sources: { files: { type: 'file', paths: ['-'] } } }, '(built-in replay pipeline)');
+  // Replay swaps the pipeline's sources for the files; everything downstream stays the same.
+  const config: PipelineConfig = {
+    ...base,
+    cluster: typeof values.cluster === 'string' ? values.cluster : base.cluster,
+    sources: { files: { type: 'file', paths: positionals, format: 'auto', max_batch_records: 2_000 } },
+  };
+  const options = buildOptions(values);
+  const pipeline = buildPipeline(config, options);
+  const started = Date.now();
+  await pipeline.run();
+  process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started));
+  return EXIT.ok;
+}
+
+function validateCommand(args: string[]): number {
+  const { values, positionals } = parse(args, {});
+  if (values.help === true) return help('validate');
+  if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'validate needs at least one pipeline FILE');
+  const problems: string[] = [];
+  for (const path of positionals) {
+    try {
+      const config = loadPipelineFile(path);
+      process.stdout.write(`${path}: ok (pipeline ${config.name}, ${Object.keys(config.sources).length} source(s))\n`);
+    } catch (error) {
+      if (!(error instanceof FlowhoundError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length > 0) {
+    process.stderr.write(problems.join('\n') + '\n');
+    return EXIT.usage;
+  }
+  return EXIT.ok;
+}
+
+function help(command: string): number {
+  process.stdout.write(COMMAND_HELP[command] ?? HELP);
+  return EXIT.ok;
+}
+
+// Run when executed directly (node src/cli/main.ts, or bin/flowhound.js importing this file).
+const invokedDirectly = process.argv[1] !== undefined && /(?:main\.ts|flowhound(?:\.js)?)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (error) => { process.exitCode = reportError(error); },
+  );
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { FORMAT_OPTIONS } from '../model/record-format.ts';
+
+/**
+ * The shape of `pipelines/*.yaml`. Config is inert data: this schema validates it and fills
+ * every default, so the rest of the code never has to guess.
+ */
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lower-case name of letters, digits, _ and -');
+
+const tlsSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    ca_file: z.string().optional(),
+    cert_file: z.string().optional(),
+    key_file: z.string().optional(),
+    reject_unauthorized: z.boolean().default(true),
+  }),
+]);
+
+const saslSchema = z.strictObject({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+
+export const kafkaConnectionSchema = z.strictObject({
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1),
+  client_id: z.string().min(1).default('flowhound'),
+  ssl: tlsSchema.default(false),
+  sasl: saslSchema.optional(),
+  connection_timeout_ms: z.number().int().positive().default(10_000),
+});
+
+const kafkaSourceSchema = z.strictObject({
+  type: z.literal('kafka'),
+  topics: z.array(z.string().min(1)).min(1),
+  format: z.enum(FORMAT_OPTIONS).default('auto'),
+  /** Consumer group; defaults to `flowhound-<pipeline>-<source>`. */
+  group_id: z.string().min(1).optional(),
+  /** Cluster name for formats that carry none (Calico); defaults to the pipeline's `cluster`. */
+  cluster: z.string().min(1).optional(),
+  from_beginning: z.boolean().default(true),
+  /** Largest number of messages handed to the pipeline at once; offsets are committed per chunk. */
+  max_batch_records: z.number().int().positive().max(100_000).default(2_000),
+  session_timeout_ms: z.number().int().positive().default(30_000),
+  max_bytes_per_partition: z.number().int().positive().default(1_048_576),
+});
+
+const fileSourceSchema = z.strictObject({
+  type: z.literal('file'),
+  /** JSON-lines files, `.gz` too; `-` reads standard input. */
+  paths: z.array(z.string().min(1)).min(1),
+  format: z.enum(FORMAT_OPTIONS).default('auto'),
+  cluster: z.string().min(1).optional(),
+  max_batch_records: z.number().int().positive().max(100_000).default(2_000),
+});
+
+export const sourceSchema = z.discriminatedUnion('type', [kafkaSourceSchema, fileSourceSchema]);
+
+const deadLetterSchema = z.strictObject({
+  /** Kafka topic for rejected records (original bytes as the value, the reason in headers). */
+  topic: z.string().min(1).optional(),
+  /** JSON-lines file for rejected records, used when there is no topic. */
+  path: z.string().min(1).optional(),
+  /** Partitions when flowhound has to create the topic. */
+  partitions: z.number().int().positive().default(1),
+  replication_factor: z.number().int().positive().default(1),
+});
+
+const limitsSchema = z.strictObject({
+  /** Messages larger than this are dead-lettered as `oversized` without being parsed. */
+  max_record_bytes: z.number().int().positive().default(1_048_576),
+  /** Event times further ahead of the wall clock than this are dead-lettered as `future-time`. */
+  max_future_skew_seconds: z.number().int().nonnegative().default(3_600),
+});
+
+export const pipelineSchema = z.strictObject({
+  name,
+  description: z.string().optional(),
+  /** Default cluster name for records whose format carries none. */
+  cluster: z.string().min(1).default('default'),
+  kafka: kafkaConnectionSchema.optional(),
+  sources: z.record(name, sourceSchema).refine((s) => Object.keys(s).length > 0, 'expected at least one source'),
+  dead_letter: deadLetterSchema.default({ partitions: 1, replication_factor: 1 }),
+  limits: limitsSchema.default({ max_record_bytes: 1_048_576, max_future_skew_seconds: 3_600 }),
+}).superRefine((pipeline, ctx) => {
+  for (const [id, source] of Object.entries(pipeline.sources)) {
+    if (source.type === 'kafka' && pipeline.kafka === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['kafka'], message: `expected a kafka: section with brokers, because source ${id} reads Kafka` });
+      return;
+    }
+  }
+  if (pipeline.dead_letter.topic !== undefined && pipeline.kafka === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['dead_letter', 'topic'], message: 'expected a kafka: section with brokers to write the dead-letter topic' });
+  }
+});
+
+export type PipelineConfig = z.infer<typeof pipelineSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type KafkaSourceConfig = z.infer<typeof kafkaSourceSchema>;
+export type FileSourceConfig = z.infer<typeof fileSourceSchema>;
+export type KafkaConnectionConfig = z.infer<typeof kafkaConnectionSchema>;

@@ -1,0 +1,108 @@
+import type { Readable } from 'node:stream';
+import type { Kafka } from 'kafkajs';
+import type { PipelineConfig } from '../config/pipeline-schema.ts';
+import type { DeadLetterSink } from '../sinks/dead-letter.ts';
+import { DeadLetterFile } from '../sinks/dead-letter-file.ts';
+import { DeadLetterTopic } from '../sinks/dead-letter-kafka.ts';
+import { RecordsFile } from '../sinks/records-file.ts';
+import { FileSource } from '../sources/file-source.ts';
+import { createKafka } from '../sources/kafka-client.ts';
+import { KafkaSource } from '../sources/kafka-source.ts';
+import type { Source } from '../sources/types.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { Ingest } from './ingest.ts';
+import type { RecordStage } from './record-stage.ts';
+
+export const DEFAULT_DEAD_LETTER_TOPIC = 'flowhound-dead-letter';
+export const DEFAULT_DEAD_LETTER_FILE = 'flowhound-dead-letter.jsonl';
+
+export interface BuildOptions {
+  logger: Logger;
+  /** `--dead-letter FILE`: wins over the config's dead_letter section. */
+  deadLetterFile?: string;
+  /** `--records-out FILE`: normalised records as JSON lines. */
+  recordsOut?: string;
+  /** Extra stages (tests use a MemoryStage). */
+  stages?: RecordStage[];
+  clock?: () => number;
+  stdin?: Readable;
+}
+
+/** A pipeline built from its config: sources feeding one Ingest, which owns the sinks. */
+export interface BuiltPipeline {
+  readonly ingest: Ingest;
+  readonly sources: Source[];
+  readonly deadLetter: DeadLetterSink;
+  /** Runs every source until its input ends (files) or `stop()` (Kafka), then closes the sinks. */
+  run(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function buildPipeline(config: PipelineConfig, options: BuildOptions): BuiltPipeline {
+  const { logger } = options;
+  let kafka: Kafka | undefined;
+  const kafkaClient = () => {
+    if (config.kafka === undefined) throw new Error('unreachable: the schema requires kafka: for Kafka sources');
+    kafka ??= createKafka(config.kafka, logger);
+    return kafka;
+  };
+
+  const sources: Source[] = Object.entries(config.sources).map(([id, source]) => {
+    const cluster = source.cluster ?? config.cluster;
+    if (source.type === 'file') {
+      const fileOptions = { name: id, paths: source.paths, format: source.format, cluster, maxBatchRecords: source.max_batch_records };
+      return new FileSource(options.stdin === undefined ? fileOptions : { ...fileOptions, stdin: options.stdin });
+    }
+    return new KafkaSource({
+      name: id,
+      kafka: kafkaClient(),
+      topics: source.topics,
+      groupId: source.group_id ?? `flowhound-${config.name}-${id}`,
+      format: source.format,
+      cluster,
+      fromBeginning: source.from_beginning,
+      maxBatchRecords: source.max_batch_records,
+      sessionTimeoutMs: source.session_timeout_ms,
+      maxBytesPerPartition: source.max_bytes_per_partition,
+      logger,
+    });
+  });
+
+  const readsKafka = Object.values(config.sources).some((s) => s.type === 'kafka');
+  const deadLetterPath = options.deadLetterFile ?? config.dead_letter.path;
+  const deadLetterTopic = config.dead_letter.topic ?? (readsKafka ? DEFAULT_DEAD_LETTER_TOPIC : undefined);
+  const deadLetter: DeadLetterSink =
+    deadLetterPath === undefined && deadLetterTopic !== undefined
+      ? new DeadLetterTopic({ kafka: kafkaClient(), topic: deadLetterTopic, partitions: config.dead_letter.partitions, replicationFactor: config.dead_letter.replication_factor, logger })
+      : new DeadLetterFile(deadLetterPath ?? DEFAULT_DEAD_LETTER_FILE);
+
+  const stages = [...(options.stages ?? [])];
+  if (options.recordsOut !== undefined) stages.push(new RecordsFile(options.recordsOut));
+  const ingestOptions = {
+    deadLetter,
+    stages,
+    maxRecordBytes: config.limits.max_record_bytes,
+    maxFutureSkewMs: config.limits.max_future_skew_seconds * 1000,
+  };
+  const ingest = new Ingest(options.clock === undefined ? ingestOptions : { ...ingestOptions, clock: options.clock });
+
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= ingest.close());
+  return {
+    ingest,
+    sources,
+    deadLetter,
+    async run() {
+      if (deadLetter instanceof DeadLetterTopic) await deadLetter.start();
+      try {
+        await Promise.all(sources.map((source) => source.run((batch) => ingest.handle(batch))));
+      } finally {
+        await Promise.all(sources.map((source) => source.stop()));
+        await close();
+      }
+    },
+    async stop() {
+      await Promise.all(sources.map((source) => source.stop()));
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { NormalizedRecord } from '../model/normalized-record.ts';
+import { decodeMessage } from '../parsers/record-decoder.ts';
+import type { DeadLetter, DeadLetterSink } from '../sinks/dead-letter.ts';
+import type { SourceBatch } from '../sources/types.ts';
+import { IngestStats } from './ingest-stats.ts';
+import type { RecordStage } from './record-stage.ts';
+
+export interface IngestOptions {
+  deadLetter: DeadLetterSink;
+  stages: RecordStage[];
+  maxRecordBytes: number;
+  maxFutureSkewMs: number;
+  /** Wall clock, used only to reject far-future event times. */
+  clock?: () => number;
+}
+
+/**
+ * The one record path shared by live and replay: decode every message of a batch, send the
+ * rejects to the dead-letter sink with their reason, hand the records to the stages, and
+ * resolve only when all of that is done (the source acknowledges the batch after this).
+ */
+export class Ingest {
+  readonly stats = new IngestStats();
+  private readonly options: IngestOptions;
+  private readonly clock: () => number;
+
+  constructor(options: IngestOptions) {
+    this.options = options;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  async handle(batch: SourceBatch): Promise<void> {
+    const { stats, options } = this;
+    const now = this.clock();
+    const ctx = { cluster: batch.cluster, now, maxFutureSkewMs: options.maxFutureSkewMs };
+    const records: NormalizedRecord[] = [];
+    const letters: DeadLetter[] = [];
+    stats.countReceived(batch.source, batch.messages.length);
+    for (const message of batch.messages) {
+      const result = decodeMessage(message.value, batch.format, ctx, options.maxRecordBytes);
+      if (result.status === 'ok') {
+        records.push(result.record);
+        stats.countRecord(result.record.format, result.record.kind);
+      } else if (result.status === 'skipped') {
+        stats.countSkipped(result.reason);
+      } else {
+        stats.countInvalid(result.reason);
+        const letter: DeadLetter = {
+          source: batch.source, origin: message.origin, format: result.format,
+          reason: result.reason, detail: result.detail, raw: message.value, rejectedAt: now,
+        };
+        if (message.key !== undefined) letter.key = message.key;
+        letters.push(letter);
+      }
+    }
+    await options.deadLetter.write(letters);
+    stats.deadLettered += letters.length;
+    for (const stage of options.stages) await stage.process(records);
+  }
+
+  async close(): Promise<void> {
+    for (const stage of this.options.stages) await stage.close();
+    await this.options.deadLetter.close();
+  }
+}

@@ -1,0 +1,20 @@
+import type { NormalizedRecord } from '../model/normalized-record.ts';
+
+/**
+ * A consumer of normalised records after the parsers (record files today; baselines and
+ * detectors next). `process` resolves once the records are fully handled, which is what lets
+ * a source acknowledge its batch.
+ */
+export interface RecordStage {
+  process(records: NormalizedRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Keeps every record in memory: the twin used by tests. */
+export class MemoryStage implements RecordStage {
+  readonly records: NormalizedRecord[] = [];
+  async process(records: NormalizedRecord[]): Promise<void> {
+    for (const record of records) this.records.push(record);
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,94 @@
+import type { Admin, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../telemetry/logger.ts';
+import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
+
+export interface DeadLetterTopicOptions {
+  kafka: Kafka;
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+  logger: Logger;
+}
+
+/**
+ * Kafka Connect's dead-letter convention: the original bytes (and key) as the message, the
+ * reason and origin in headers, so the same consumers and tools can read and re-drive them.
+ *   flowhound.error.reason   closed code, e.g. malformed-json
+ *   flowhound.error.detail   one readable line
+ *   flowhound.source / flowhound.format / flowhound.origin.topic / .partition / .offset
+ */
+export class DeadLetterTopic implements DeadLetterSink {
+  readonly description: string;
+  private readonly options: DeadLetterTopicOptions;
+  private readonly producer: Producer;
+  private connected: Promise<void> | undefined;
+
+  constructor(options: DeadLetterTopicOptions) {
+    this.options = options;
+    this.description = `topic ${options.topic}`;
+    this.producer = options.kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+  }
+
+  /** Connects and creates the topic when it is missing (as Connect does for its DLQ). */
+  async start(): Promise<void> {
+    this.connected ??= (async () => {
+      const admin: Admin = this.options.kafka.admin();
+      await admin.connect();
+      try {
+        const topics = await admin.listTopics();
+        if (!topics.includes(this.options.topic)) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: [{ topic: this.options.topic, numPartitions: this.options.partitions, replicationFactor: this.options.replicationFactor }],
+          });
+          this.options.logger.info(`created dead-letter topic ${this.options.topic}`);
+        }
+      } catch (error) {
+        // Lacking the right to create topics is not fatal if an operator created it already.
+        this.options.logger.warn(`could not check or create dead-letter topic ${this.options.topic}: ${(error as Error).message}`);
+      } finally {
+        await admin.disconnect();
+      }
+      await this.producer.connect();
+    })();
+    return this.connected;
+  }
+
+  async write(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.start();
+    await this.producer.send({
+      topic: this.options.topic,
+      acks: -1,
+      messages: letters.map((letter) => ({
+        key: letter.key ?? null,
+        value: typeof letter.raw === 'string' ? Buffer.from(letter.raw) : letter.raw,
+        headers: headers(letter),
+      })),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.connected !== undefined) await this.producer.disconnect();
+  }
+}
+
+function headers(letter: DeadLetter): IHeaders {
+  const h: IHeaders = {
+    'flowhound.error.reason': letter.reason,
+    'flowhound.error.detail': letter.detail,
+    'flowhound.source': letter.source,
+    'flowhound.rejected_at': new Date(letter.rejectedAt).toISOString(),
+  };
+  if (letter.format !== undefined) h['flowhound.format'] = letter.format;
+  const origin = letter.origin;
+  if (origin.kind === 'kafka') {
+    h['flowhound.origin.topic'] = origin.topic;
+    h['flowhound.origin.partition'] = String(origin.partition);
+    h['flowhound.origin.offset'] = origin.offset;
+  } else {
+    h['flowhound.origin.file'] = origin.path;
+    h['flowhound.origin.line'] = String(origin.line);
+  }
+  return h;
+}

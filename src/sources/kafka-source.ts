@@ -1,0 +1,94 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { FormatOption } from '../model/record-format.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { RawMessage, Source, SourceBatch } from './types.ts';
+
+export interface KafkaSourceOptions {
+  name: string;
+  kafka: Kafka;
+  topics: string[];
+  groupId: string;
+  format: FormatOption;
+  cluster: string;
+  fromBeginning: boolean;
+  maxBatchRecords: number;
+  sessionTimeoutMs: number;
+  maxBytesPerPartition: number;
+  logger: Logger;
+}
+
+/**
+ * A kafkajs consumer-group member. Each fetched batch is handed on in chunks; a chunk's offsets
+ * are committed (offset + 1, explicitly, autoCommit off) only after the pipeline has processed
+ * it and its sinks have accepted the results. A crash therefore re-delivers, never loses.
+ */
+export class KafkaSource implements Source {
+  readonly name: string;
+  private readonly options: KafkaSourceOptions;
+  private readonly consumer: Consumer;
+  private finished: (() => void) | undefined;
+  private failed: ((error: unknown) => void) | undefined;
+
+  constructor(options: KafkaSourceOptions) {
+    this.name = options.name;
+    this.options = options;
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      maxBytesPerPartition: options.maxBytesPerPartition,
+      // Never let kafkajs retry the whole consumer forever behind our back: surface the crash.
+      retry: { retries: 8 },
+    });
+  }
+
+  async run(handle: (batch: SourceBatch) => Promise<void>): Promise<void> {
+    const { consumer, options } = this;
+    const done = new Promise<void>((resolve, reject) => {
+      this.finished = resolve;
+      this.failed = reject;
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      options.logger.error(`source ${this.name}: consumer crashed${restart ? ', restarting' : ''}: ${error.message}`);
+      if (!restart) this.failed?.(error);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const { topic, partition } = batch;
+        let chunk: RawMessage[] = [];
+        const handOn = async () => {
+          if (chunk.length === 0) return;
+          const last = chunk[chunk.length - 1]!.origin;
+          await handle({ source: this.name, format: options.format, cluster: options.cluster, messages: chunk });
+          chunk = [];
+          const offset = last.kind === 'kafka' ? last.offset : '0';
+          resolveOffset(offset);
+          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+          await heartbeat();
+        };
+        for (const message of batch.messages) {
+          // A rebalance took the partition away: stop, the new owner resumes from the last commit.
+          if (!isRunning() || isStale()) return;
+          chunk.push({
+            value: message.value ?? Buffer.alloc(0),
+            key: message.key,
+            origin: { kind: 'kafka', topic, partition, offset: message.offset },
+          });
+          if (chunk.length >= options.maxBatchRecords) await handOn();
+        }
+        if (isRunning() && !isStale()) await handOn();
+      },
+    });
+    return done;
+  }
+
+  async stop(): Promise<void> {
+    // disconnect() waits for the batch in flight, so its offsets are committed before we go.
+    await this.consumer.disconnect();
+    this.finished?.();
+  }
+}

@@ -1,0 +1,32 @@
+import type { FormatOption } from '../model/record-format.ts';
+
+/** Where a raw message came from, precisely enough to find it again. */
+export type Origin =
+  | { kind: 'kafka'; topic: string; partition: number; offset: string }
+  | { kind: 'file'; path: string; line: number };
+
+export interface RawMessage {
+  value: Buffer | string;
+  origin: Origin;
+  /** Kafka message key, kept so that a dead-lettered record keeps its partitioning. */
+  key?: Buffer | null;
+}
+
+/** Messages from one source, parsed with the source's format and cluster. */
+export interface SourceBatch {
+  source: string;
+  format: FormatOption;
+  cluster: string;
+  messages: RawMessage[];
+}
+
+/**
+ * Hands batches to the pipeline and waits for each to be fully processed before it acknowledges
+ * it upstream (Kafka commits its offsets only then), so nothing is lost on a crash.
+ */
+export interface Source {
+  readonly name: string;
+  /** Resolves when the input is exhausted (files) or after `stop()` (Kafka). */
+  run(handle: (batch: SourceBatch) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+}
