@@ -42,7 +42,7 @@ export interface FlowRecord {
   bytesToSrc: number;
   packetsToDst: number;
   packetsToSrc: number;
-  /** Flows (Calico `num_flows`) or events (Hubble: 1) this record aggregates. */
+  /** Flows (Calico `num_flows`) this record aggregates; Hubble: 1 per initiator-side event, 0 for replies. */
   connections: number;
   connectionsStarted: number;
   connectionsCompleted: number;

@@ -113,7 +113,7 @@ function toFlowRecord(wrapper: JsonObject, flow: JsonObject, ctx: ParseContext):
     bytesToSrc: 0,
     packetsToDst: isReply ? 0 : 1,
     packetsToSrc: isReply ? 1 : 0,
-    connections: 1,
+    connections: isReply ? 0 : 1,
     connectionsStarted: l4.syn && !l4.ack && !isReply ? 1 : 0,
     connectionsCompleted: l4.finOrRst ? 1 : 0,
   };

@@ -46,6 +46,7 @@ describe('hubble parser', () => {
     expect(r.packetsToSrc).toBe(1);
     expect(r.packetsToDst).toBe(0);
     expect(r.connectionsStarted).toBe(0);
+    expect(r.connections).toBe(0);
     expect(r.action).toBe('allow');
   });
 

@@ -1,0 +1,16 @@
+import type { Alert } from '../model/alert.ts';
+
+/** Where alerts go (JSON-lines file, console, later Alertmanager and Kafka). */
+export interface AlertSink {
+  write(alerts: Alert[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** In-memory twin, for tests. */
+export class MemoryAlertSink implements AlertSink {
+  readonly alerts: Alert[] = [];
+  async write(alerts: Alert[]): Promise<void> {
+    this.alerts.push(...alerts);
+  }
+  async close(): Promise<void> {}
+}

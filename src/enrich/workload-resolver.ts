@@ -1,0 +1,102 @@
+import type { Endpoint } from '../model/endpoint.ts';
+import { type Environment, type Role, type Workload, workloadKey } from '../model/workload.ts';
+import { compileGlobs } from './glob.ts';
+
+/** A rule that gives a role (or environment) to workloads matching all of its conditions. */
+export interface MatchRule<T> {
+  value: T;
+  clusters?: string[];
+  namespaces?: string[];
+  workloads?: string[];
+  /** Label key → value glob; every one must match. */
+  labels?: Record<string, string>;
+}
+
+type Matcher = (endpoint: Endpoint) => boolean;
+
+function compileRule<T>(rule: MatchRule<T>): { value: T; matches: Matcher } {
+  const cluster = rule.clusters ? compileGlobs(rule.clusters) : undefined;
+  const namespace = rule.namespaces ? compileGlobs(rule.namespaces) : undefined;
+  const workload = rule.workloads ? compileGlobs(rule.workloads) : undefined;
+  const labels = rule.labels ? Object.entries(rule.labels).map(([k, v]) => [k, compileGlobs([v])] as const) : undefined;
+  return {
+    value: rule.value,
+    matches: (ep) =>
+      (cluster === undefined || cluster(ep.cluster)) &&
+      (namespace === undefined || namespace(ep.namespace)) &&
+      (workload === undefined || workload(ep.workload)) &&
+      (labels === undefined || labels.every(([k, match]) => ep.labels[k] !== undefined && match(ep.labels[k]))),
+  };
+}
+
+/**
+ * Defaults that fit common AI-platform conventions; pipeline rules are tried first.
+ * An explicit `flowhound.io/role` / `flowhound.io/env` label always wins.
+ */
+export const DEFAULT_ROLE_RULES: MatchRule<Role>[] = [
+  { value: 'system', namespaces: ['kube-system', 'kube-public', 'calico-*', 'tigera-*', 'cilium*', 'monitoring', 'cert-manager', 'metallb-system', '*-system'] },
+  { value: 'gateway', namespaces: ['ingress-*', 'istio-*', 'egress*', 'gateway*'] },
+  { value: 'gateway', workloads: ['*egress-gateway*', '*ingress*', '*-gateway', 'gateway-*'] },
+  { value: 'training', labels: { 'app.kubernetes.io/component': 'train*' } },
+  { value: 'inference', labels: { 'app.kubernetes.io/component': '*inference*' } },
+  { value: 'inference', labels: { 'app.kubernetes.io/component': 'serv*' } },
+  { value: 'dev', labels: { 'app.kubernetes.io/component': 'notebook*' } },
+  { value: 'data', labels: { 'app.kubernetes.io/component': 'data*' } },
+  { value: 'training', namespaces: ['*train*', '*finetune*', '*fine-tune*'] },
+  { value: 'inference', namespaces: ['*serv*', '*infer*', '*predict*', '*model-api*'] },
+  { value: 'dev', namespaces: ['*notebook*', '*jupyter*', 'dev', 'dev-*', '*-dev', 'sandbox*', '*playground*'] },
+  { value: 'data', namespaces: ['data', 'data-*', '*-data', '*registry*', '*feature*', '*storage*', 'minio*', '*db*', 'postgres*', 'redis*', 'kafka*'] },
+  { value: 'training', workloads: ['*train*', '*finetune*'] },
+  { value: 'inference', workloads: ['*infer*', '*serving*', '*predictor*'] },
+  { value: 'dev', workloads: ['*jupyter*', '*notebook*'] },
+  { value: 'data', workloads: ['*postgres*', '*minio*', '*redis*', '*registry*', '*feature-store*', '*mysql*'] },
+];
+
+export const DEFAULT_ENV_RULES: MatchRule<Environment>[] = [
+  { value: 'prod', labels: { env: 'prod*' } },
+  { value: 'prod', labels: { environment: 'prod*' } },
+  { value: 'dev', labels: { env: 'dev*' } },
+  { value: 'dev', labels: { environment: 'dev*' } },
+  { value: 'staging', labels: { env: 'stag*' } },
+  { value: 'dev', clusters: ['*dev*', '*sandbox*', '*test*'] },
+  { value: 'staging', clusters: ['*stag*'] },
+  { value: 'prod', clusters: ['*prod*', '*prd*'] },
+  { value: 'dev', namespaces: ['dev', 'dev-*', '*-dev', '*notebook*', '*jupyter*', 'sandbox*'] },
+];
+
+const ROLE_LABEL = 'flowhound.io/role';
+const ENV_LABEL = 'flowhound.io/env';
+
+/**
+ * Resolves cluster/namespace/workload + role + environment for an endpoint, once per workload
+ * (cached, bounded): roles come from labels and config patterns, never from IPs.
+ */
+export class WorkloadResolver {
+  private readonly roleRules: { value: Role; matches: Matcher }[];
+  private readonly envRules: { value: Environment; matches: Matcher }[];
+  private readonly cache = new Map<string, Workload>();
+  private readonly maxCached: number;
+
+  constructor(options: { roles?: MatchRule<Role>[]; environments?: MatchRule<Environment>[]; maxCached?: number } = {}) {
+    this.roleRules = [...(options.roles ?? []), ...DEFAULT_ROLE_RULES].map(compileRule);
+    this.envRules = [...(options.environments ?? []), ...DEFAULT_ENV_RULES].map(compileRule);
+    this.maxCached = options.maxCached ?? 100_000;
+  }
+
+  resolve(endpoint: Endpoint): Workload {
+    const key = workloadKey(endpoint);
+    let workload = this.cache.get(key);
+    if (workload === undefined) {
+      workload = {
+        cluster: endpoint.cluster,
+        namespace: endpoint.namespace,
+        name: endpoint.workload,
+        role: (endpoint.labels[ROLE_LABEL] as Role | undefined) ?? this.roleRules.find((r) => r.matches(endpoint))?.value ?? 'other',
+        env: (endpoint.labels[ENV_LABEL] as Environment | undefined) ?? this.envRules.find((r) => r.matches(endpoint))?.value ?? 'unknown',
+      };
+      if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(key, workload);
+    }
+    return workload;
+  }
+}

@@ -1,0 +1,22 @@
+import type { Endpoint } from './endpoint.ts';
+
+/** What a workload is for; detectors read it (allowlists, peer groups), never re-derive it. */
+export const ROLES = ['training', 'inference', 'dev', 'data', 'system', 'gateway', 'other'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ENVIRONMENTS = ['prod', 'staging', 'dev', 'unknown'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** A workload with its resolved role and environment. The unit of baselining. */
+export interface Workload {
+  cluster: string;
+  namespace: string;
+  name: string;
+  role: Role;
+  env: Environment;
+}
+
+/** `cluster/namespace/name`: the key of per-workload state and the `peer` of east-west alerts. */
+export function workloadKey(endpoint: Pick<Endpoint, 'cluster' | 'namespace' | 'workload'>): string {
+  return `${endpoint.cluster}/${endpoint.namespace}/${endpoint.workload}`;
+}

@@ -1,0 +1,186 @@
+import { DnsCorrelator } from '../enrich/dns-correlator.ts';
+import type { WorkloadResolver } from '../enrich/workload-resolver.ts';
+import type { AlertLifecycle } from '../alerts/alert-lifecycle.ts';
+import type { AlertSink } from '../alerts/alert-sink.ts';
+import { LruMap } from '../baseline/bounded.ts';
+import { PeerGroups } from '../baseline/peer-groups.ts';
+import { addDns, addIncoming, addOutgoing, type PeerIdentity } from '../baseline/window-accumulator.ts';
+import { emptyWindow, type WindowStats } from '../baseline/window-stats.ts';
+import { createBaseline, updateBaseline, type WorkloadBaseline } from '../baseline/workload-baseline.ts';
+import type { Detector } from '../detectors/types.ts';
+import type { DetectionSettings } from '../detectors/settings.ts';
+import type { Alert, Finding } from '../model/alert.ts';
+import type { DnsRecord } from '../model/dns-record.ts';
+import type { Endpoint } from '../model/endpoint.ts';
+import type { FlowRecord } from '../model/flow-record.ts';
+import type { NormalizedRecord } from '../model/normalized-record.ts';
+import { workloadKey } from '../model/workload.ts';
+import type { RecordStage } from './record-stage.ts';
+
+export interface EnabledDetector {
+  detector: Detector<object>;
+  params: object;
+}
+
+export interface DetectionStageOptions {
+  detectors: EnabledDetector[];
+  settings: DetectionSettings;
+  resolver: WorkloadResolver;
+  lifecycle: AlertLifecycle;
+  sinks: AlertSink[];
+  /** Records whose window closed longer ago than this are late: counted, not judged. */
+  allowedLatenessMs: number;
+  /** A workload is judged against its own baseline only after this much event time... */
+  learningMs: number;
+  /** ...and this many active windows. */
+  learningWindows: number;
+  /** Bound on workloads with a baseline; the least recently active is evicted past it. */
+  maxWorkloads: number;
+  /** Called with every record that arrived after its window closed. */
+  onLate?: (record: NormalizedRecord) => void;
+}
+
+export interface DetectionStats {
+  late: number;
+  windowsClosed: number;
+  findings: number;
+  alertsEmitted: number;
+}
+
+/**
+ * State + detectors, in event time. Records are folded into per-workload tumbling windows;
+ * when the watermark (newest event time − allowed lateness) passes a window's end, each
+ * workload's window is judged by every detector against its baseline, then learned.
+ */
+export class DetectionStage implements RecordStage {
+  readonly stats: DetectionStats = { late: 0, windowsClosed: 0, findings: 0, alertsEmitted: 0 };
+  readonly baselines: LruMap<string, WorkloadBaseline>;
+  readonly peerGroups = new PeerGroups();
+  readonly dns = new DnsCorrelator();
+  private readonly options: DetectionStageOptions;
+  private readonly open = new Map<number, Map<string, WindowStats>>();
+  private newest = Number.NEGATIVE_INFINITY;
+  /** End of the latest closed window: records that start before it are late. */
+  private closedUpTo = Number.NEGATIVE_INFINITY;
+
+  constructor(options: DetectionStageOptions) {
+    this.options = options;
+    this.baselines = new LruMap(options.maxWorkloads);
+  }
+
+  /** Event time up to which every window is closed. */
+  get watermark(): number {
+    return this.closedUpTo;
+  }
+
+  async process(records: NormalizedRecord[]): Promise<void> {
+    for (const record of records) this.add(record);
+    await this.emit(this.closeUpTo(this.newest - this.options.allowedLatenessMs));
+  }
+
+  /** Closes every open window (end of a replay) and flushes the sinks. */
+  async close(): Promise<void> {
+    await this.emit(this.closeUpTo(Number.POSITIVE_INFINITY));
+    for (const sink of this.options.sinks) await sink.close();
+  }
+
+  private add(record: NormalizedRecord): void {
+    const windowMs = this.options.settings.windowMs;
+    const bucket = Math.floor(record.windowStart / windowMs) * windowMs;
+    if (bucket < this.closedUpTo) {
+      this.stats.late++;
+      this.options.onLate?.(record);
+      return;
+    }
+    const time = record.kind === 'flow' ? record.windowEnd : record.time;
+    if (time > this.newest) this.newest = time;
+    if (record.kind === 'flow') this.addFlow(record, bucket);
+    else this.addDnsRecord(record, bucket);
+  }
+
+  private window(bucket: number, endpoint: Endpoint): WindowStats {
+    let windows = this.open.get(bucket);
+    if (windows === undefined) this.open.set(bucket, (windows = new Map()));
+    const key = workloadKey(endpoint);
+    let window = windows.get(key);
+    if (window === undefined) {
+      window = emptyWindow(key, this.options.resolver.resolve(endpoint), bucket, bucket + this.options.settings.windowMs);
+      windows.set(key, window);
+    }
+    return window;
+  }
+
+  private addFlow(flow: FlowRecord, bucket: number): void {
+    const { src, dst } = flow;
+    // Calico and Hubble report a pod-to-pod flow from both ends: count each side once.
+    if (src.kind === 'pod' && (flow.reporter !== 'dst' || dst.kind !== 'pod')) {
+      const window = this.window(bucket, src);
+      addOutgoing(window, flow, this.peerOf(flow, window.key));
+    }
+    if (dst.kind === 'pod' && (flow.reporter !== 'src' || src.kind !== 'pod')) {
+      const viaGateway = src.kind === 'pod' && this.options.settings.isIngressGateway(workloadKey(src));
+      addIncoming(this.window(bucket, dst), flow, viaGateway);
+    }
+  }
+
+  private peerOf(flow: FlowRecord, srcKey: string): PeerIdentity {
+    const dst = flow.dst;
+    if (dst.kind === 'pod' || dst.kind === 'host' || dst.kind === 'networkset') {
+      return { peer: workloadKey(dst), workload: this.options.resolver.resolve(dst) };
+    }
+    let fqdn = flow.dstFqdns[0];
+    if (fqdn === undefined && dst.ip !== undefined) fqdn = this.dns.lookup(srcKey, dst.ip, flow.windowEnd);
+    if (fqdn !== undefined) return { peer: fqdn, fqdn };
+    return { peer: dst.ip ?? dst.workload };
+  }
+
+  private addDnsRecord(dns: DnsRecord, bucket: number): void {
+    if (dns.client.kind !== 'pod') return;
+    const window = this.window(bucket, dns.client);
+    this.dns.observe(dns, window.key);
+    addDns(window, dns);
+  }
+
+  private closeUpTo(watermark: number): Alert[] {
+    const windowMs = this.options.settings.windowMs;
+    const ready = [...this.open.keys()].filter((bucket) => bucket + windowMs <= watermark).sort((a, b) => a - b);
+    const alerts: Alert[] = [];
+    for (const bucket of ready) {
+      const windows = this.open.get(bucket)!;
+      this.open.delete(bucket);
+      const findings: Finding[] = [];
+      for (const window of windows.values()) findings.push(...this.judge(window));
+      this.stats.findings += findings.length;
+      alerts.push(...this.options.lifecycle.accept(findings));
+      alerts.push(...this.options.lifecycle.advance(bucket + windowMs));
+      this.closedUpTo = Math.max(this.closedUpTo, bucket + windowMs);
+    }
+    if (ready.length === 0 && Number.isFinite(watermark) && watermark > this.closedUpTo) {
+      this.closedUpTo = Math.floor(watermark / windowMs) * windowMs;
+    }
+    return alerts;
+  }
+
+  private judge(window: WindowStats): Finding[] {
+    this.stats.windowsClosed++;
+    let baseline = this.baselines.get(window.key);
+    if (baseline === undefined) {
+      baseline = createBaseline(window.key, window.workload, window.start);
+      this.baselines.set(window.key, baseline);
+    }
+    const { learningMs, learningWindows, settings } = this.options;
+    const learned = baseline.windows >= learningWindows && window.start - baseline.firstSeen >= learningMs;
+    const ctx = { baseline, learned, peerGroups: this.peerGroups, settings };
+    const findings: Finding[] = [];
+    for (const { detector, params } of this.options.detectors) findings.push(...detector.evaluate(window, ctx, params));
+    updateBaseline(baseline, window);
+    this.peerGroups.update(window);
+    return findings;
+  }
+
+  private async emit(alerts: Alert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    this.stats.alertsEmitted += alerts.length;
+    for (const sink of this.options.sinks) await sink.write(alerts);
+  }
+}
