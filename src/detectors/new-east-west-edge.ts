@@ -1,0 +1,74 @@
+import type { EdgeUse, WindowStats } from '../baseline/window-stats.ts';
+import type { Finding } from '../model/alert.ts';
+import { edgeNovelty, isEastWest } from './edge-novelty.ts';
+import { finding, who } from './finding.ts';
+import { SENSITIVE_PORTS } from './sensitive-ports.ts';
+import type { Detector } from './types.ts';
+
+const defaults = {
+  min_group: 3,
+  /** Findings below this score (novelty × target sensitivity) are not raised. */
+  min_score: 0.6,
+  /** Score at which a new edge is critical. */
+  critical_score: 0.85,
+};
+
+/** How much a target matters: data stores and control planes most. */
+function sensitivity(edge: EdgeUse): { weight: number; why: string } {
+  const role = edge.peerWorkload?.role;
+  if (role === 'data') return { weight: 0.9, why: 'data store' };
+  if (role === 'system') return { weight: 0.7, why: 'cluster system component' };
+  if (edge.peerKind === 'host') return { weight: 0.8, why: 'node' };
+  if (role === 'training') return { weight: 0.6, why: 'training job' };
+  if (role === 'inference') return { weight: 0.5, why: 'inference service' };
+  return { weight: 0.4, why: 'workload' };
+}
+
+/**
+ * A new east-west edge after learning (T1021 / T1210): a workload starts talking to an
+ * in-cluster peer it never used, which its role's peers do not use either, weighted by how
+ * sensitive the target is. Sensitive ports and cross-environment edges have their own
+ * detectors; gateways and system workloads legitimately meet new peers and are exempt.
+ */
+export const newEastWestEdge: Detector<typeof defaults> = {
+  name: 'new-east-west-edge',
+  category: 'lateral-movement',
+  techniques: ['T1021', 'T1210', 'T1570'],
+  defaults,
+  evaluate(window, ctx, params) {
+    const role = window.workload.role;
+    if (role === 'system' || role === 'gateway' || !ctx.learned) return [];
+    const out: Finding[] = [];
+    for (const [edgeKey, edge] of window.edges) {
+      if (!isEastWest(edge) || SENSITIVE_PORTS.has(edge.port) || crossesBoundary(window, edge)) continue;
+      if (edge.peerWorkload?.role === 'system' && (edge.port === 53 || edge.port === 9153)) continue;
+      const { novelty, groupShare, groupSize } = edgeNovelty(edgeKey, ctx, params.min_group);
+      if (novelty === 0) continue;
+      const target = sensitivity(edge);
+      const score = novelty * target.weight + (edge.denied > 0 ? 0.1 : 0);
+      if (score < params.min_score) continue;
+      out.push(finding(this, window, {
+        peer: edge.peer,
+        severity: score >= params.critical_score ? 'critical' : 'warning',
+        score,
+        startsAt: edge.firstAt,
+        summary: `${who(window)} opened a new connection to ${target.why} ${edge.peer}:${edge.port} (${edge.connections} connections; ${Math.round(groupShare * 100)}% of ${role} workloads use it)`,
+        evidence: {
+          port: edge.port, protocol: edge.protocol, connections: edge.connections, denied: edge.denied, bytesOut: edge.bytesOut,
+          targetRole: edge.peerWorkload?.role, targetSensitivity: target.weight, roleShare: Math.round(groupShare * 100) / 100, roleGroupSize: groupSize,
+          knownPeers: ctx.baseline.peers.size, baselineWindows: ctx.baseline.windows,
+        },
+      }));
+    }
+    return out;
+  },
+};
+
+/** Edges into another environment or cluster: left to the cross-environment detector. */
+export function crossesBoundary(window: WindowStats, edge: EdgeUse): boolean {
+  const peer = edge.peerWorkload;
+  if (peer === undefined) return false;
+  const w = window.workload;
+  if (peer.cluster !== '' && w.cluster !== '' && peer.cluster !== w.cluster) return true;
+  return w.env !== 'unknown' && peer.env !== 'unknown' && w.env !== peer.env;
+}
