@@ -4,6 +4,7 @@ import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
 import { buildPipeline, type BuildOptions } from '../pipeline/build-pipeline.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
+import { AlertTally } from '../alerts/alert-tally.ts';
 import { formatSummary } from './summary.ts';
 
 /**
@@ -39,6 +40,7 @@ batch has been processed and its rejects dead-lettered. Stops cleanly on SIGINT/
 prints a summary.
 
   --pipeline FILE       pipeline YAML (see pipelines/)
+  --alerts-out FILE     also write alerts as JSON lines
 ${COMMON_HELP}
 `,
   replay: `Usage: flowhound replay FILE... [options]
@@ -49,6 +51,8 @@ of invalid records by reason.
 
   --pipeline FILE       take cluster, limits and dead-letter settings from this pipeline
   --cluster NAME        cluster name for formats that carry none (Calico); default "default"
+  --alerts-out FILE     write alerts as JSON lines (one line per new, escalated or resolved alert)
+  --quiet               do not print alerts, only the summary
 ${COMMON_HELP}
 Without --dead-letter, rejected records go to ./flowhound-dead-letter.jsonl (created only if needed).
 `,
@@ -119,19 +123,21 @@ function logLevel(values: Values): LogLevel {
   return level;
 }
 
-function buildOptions(values: Values): BuildOptions {
-  const options: BuildOptions = { logger: createLogger(logLevel(values)) };
+function buildOptions(values: Values, tally: AlertTally): BuildOptions {
+  const options: BuildOptions = { logger: createLogger(logLevel(values)), alertSinks: [tally] };
   if (typeof values['dead-letter'] === 'string') options.deadLetterFile = values['dead-letter'];
   if (typeof values['records-out'] === 'string') options.recordsOut = values['records-out'];
   return options;
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { pipeline: { type: 'string' }, ...COMMON_OPTIONS });
+  const { values } = parse(args, { pipeline: { type: 'string' }, 'alerts-out': { type: 'string' }, ...COMMON_OPTIONS });
   if (values.help === true) return help('run');
   if (typeof values.pipeline !== 'string') throw new FlowhoundError('FH_USAGE', 'run needs --pipeline FILE');
+  const tally = new AlertTally();
   const config = loadPipelineFile(values.pipeline);
-  const options = buildOptions(values);
+  const options: BuildOptions = { ...buildOptions(values, tally), printAlerts: true };
+  if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
   const pipeline = buildPipeline(config, options);
   const started = Date.now();
   let stopping = false;
@@ -147,15 +153,16 @@ async function runCommand(args: string[]): Promise<number> {
   try {
     await pipeline.run();
   } finally {
-    process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started));
+    process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
   }
   return EXIT.ok;
 }
 
 async function replayCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { pipeline: { type: 'string' }, cluster: { type: 'string' }, ...COMMON_OPTIONS });
+  const { values, positionals } = parse(args, { pipeline: { type: 'string' }, cluster: { type: 'string' }, 'alerts-out': { type: 'string' }, quiet: { type: 'boolean' }, ...COMMON_OPTIONS });
   if (values.help === true) return help('replay');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'replay needs at least one FILE (or - for stdin)');
+  const tally = new AlertTally();
   const base: PipelineConfig = typeof values.pipeline === 'string'
     ? loadPipelineFile(values.pipeline)
     : validatePipeline({ name: 'replay', sources: { files: { type: 'file', paths: ['-'] } } }, '(built-in replay pipeline)');
@@ -165,11 +172,12 @@ async function replayCommand(args: string[]): Promise<number> {
     cluster: typeof values.cluster === 'string' ? values.cluster : base.cluster,
     sources: { files: { type: 'file', paths: positionals, format: 'auto', max_batch_records: 2_000 } },
   };
-  const options = buildOptions(values);
+  const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true, printAlerts: values.quiet !== true };
+  if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
   const pipeline = buildPipeline(config, options);
   const started = Date.now();
   await pipeline.run();
-  process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started));
+  process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
   return EXIT.ok;
 }
 

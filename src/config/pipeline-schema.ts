@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { DETECTOR_NAMES, detectorByName } from '../detectors/registry.ts';
 import { FORMAT_OPTIONS } from '../model/record-format.ts';
+import { ENVIRONMENTS, ROLES } from '../model/workload.ts';
 
 /**
  * The shape of `pipelines/*.yaml`. Config is inert data: this schema validates it and fills
@@ -74,6 +76,45 @@ const limitsSchema = z.strictObject({
   max_future_skew_seconds: z.number().int().nonnegative().default(3_600),
 });
 
+const matchConditions = {
+  clusters: z.array(z.string()).optional(),
+  namespaces: z.array(z.string()).optional(),
+  workloads: z.array(z.string()).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+};
+const roleRuleSchema = z.strictObject({ role: z.enum(ROLES), ...matchConditions });
+const envRuleSchema = z.strictObject({ env: z.enum(ENVIRONMENTS), ...matchConditions });
+
+const suppressionSchema = z.strictObject({
+  detector: z.string().optional(),
+  workload: z.string().optional(),
+  peer: z.string().optional(),
+}).refine((r) => r.detector !== undefined || r.workload !== undefined || r.peer !== undefined, 'expected at least one of detector, workload, peer');
+
+/** `detection:` — baselines, detectors and the alert lifecycle. Every field has a default. */
+const detectionSchema = z.strictObject({
+  window_seconds: z.number().int().min(10).max(3600).default(300),
+  allowed_lateness_seconds: z.number().int().nonnegative().default(60),
+  learning_hours: z.number().positive().default(6),
+  /** Active windows a workload needs besides the learning time. */
+  learning_windows: z.number().int().nonnegative().default(24),
+  max_workloads: z.number().int().positive().default(50_000),
+  roles: z.array(roleRuleSchema).default([]),
+  environments: z.array(envRuleSchema).default([]),
+  allowlists: z.partialRecord(z.enum(ROLES), z.array(z.string())).optional(),
+  egress_gateways: z.array(z.string()).optional(),
+  gateway_only_domains: z.array(z.string()).optional(),
+  ingress_gateways: z.array(z.string()).optional(),
+  /** Per detector: `enabled` plus any of its parameters (see README). Unlisted detectors run with defaults. */
+  detectors: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  suppress: z.array(suppressionSchema).default([]),
+  alerts: z.strictObject({
+    resolve_after_seconds: z.number().int().positive().default(1800),
+    cooldown_seconds: z.number().int().nonnegative().default(3600),
+    max_alerts: z.number().int().positive().default(10_000),
+  }).default({ resolve_after_seconds: 1800, cooldown_seconds: 3600, max_alerts: 10_000 }),
+});
+
 export const pipelineSchema = z.strictObject({
   name,
   description: z.string().optional(),
@@ -83,7 +124,27 @@ export const pipelineSchema = z.strictObject({
   sources: z.record(name, sourceSchema).refine((s) => Object.keys(s).length > 0, 'expected at least one source'),
   dead_letter: deadLetterSchema.default({ partitions: 1, replication_factor: 1 }),
   limits: limitsSchema.default({ max_record_bytes: 1_048_576, max_future_skew_seconds: 3_600 }),
+  detection: detectionSchema.default(() => detectionSchema.parse({})),
 }).superRefine((pipeline, ctx) => {
+  for (const [name, overrides] of Object.entries(pipeline.detection.detectors)) {
+    const detector = detectorByName(name);
+    if (detector === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['detection', 'detectors', name], message: `unknown detector; expected one of ${DETECTOR_NAMES.join(', ')}` });
+      continue;
+    }
+    for (const [param, value] of Object.entries(overrides)) {
+      if (param === 'enabled') {
+        if (typeof value !== 'boolean') ctx.addIssue({ code: 'custom', path: ['detection', 'detectors', name, param], message: 'expected true or false' });
+        continue;
+      }
+      const fallback = (detector.defaults as Record<string, unknown>)[param];
+      if (fallback === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['detection', 'detectors', name, param], message: `unknown parameter; expected one of enabled, ${Object.keys(detector.defaults).join(', ')}` });
+      } else if (typeof fallback !== typeof value || Array.isArray(fallback) !== Array.isArray(value)) {
+        ctx.addIssue({ code: 'custom', path: ['detection', 'detectors', name, param], message: `expected a ${Array.isArray(fallback) ? 'list' : typeof fallback} like the default ${JSON.stringify(fallback)}` });
+      }
+    }
+  }
   for (const [id, source] of Object.entries(pipeline.sources)) {
     if (source.type === 'kafka' && pipeline.kafka === undefined) {
       ctx.addIssue({ code: 'custom', path: ['kafka'], message: `expected a kafka: section with brokers, because source ${id} reads Kafka` });
@@ -100,3 +161,4 @@ export type SourceConfig = z.infer<typeof sourceSchema>;
 export type KafkaSourceConfig = z.infer<typeof kafkaSourceSchema>;
 export type FileSourceConfig = z.infer<typeof fileSourceSchema>;
 export type KafkaConnectionConfig = z.infer<typeof kafkaConnectionSchema>;
+export type DetectionConfig = z.infer<typeof detectionSchema>;

@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { Kafka } from 'kafkajs';
 import type { PipelineConfig } from '../config/pipeline-schema.ts';
+import { AlertsFile } from '../alerts/alerts-file.ts';
+import type { AlertSink } from '../alerts/alert-sink.ts';
+import { ConsoleAlerts } from '../alerts/console-alerts.ts';
 import type { DeadLetterSink } from '../sinks/dead-letter.ts';
 import { DeadLetterFile } from '../sinks/dead-letter-file.ts';
 import { DeadLetterTopic } from '../sinks/dead-letter-kafka.ts';
@@ -10,6 +13,9 @@ import { createKafka } from '../sources/kafka-client.ts';
 import { KafkaSource } from '../sources/kafka-source.ts';
 import type { Source } from '../sources/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { buildDetection } from './build-detection.ts';
+import type { DetectionStage } from './detection-stage.ts';
+import { replayMerged } from './event-time-merge.ts';
 import { Ingest } from './ingest.ts';
 import type { RecordStage } from './record-stage.ts';
 
@@ -26,6 +32,14 @@ export interface BuildOptions {
   stages?: RecordStage[];
   clock?: () => number;
   stdin?: Readable;
+  /** `--alerts-out FILE`: alerts as JSON lines. */
+  alertsOut?: string;
+  /** Print readable alerts on stdout. */
+  printAlerts?: boolean;
+  /** Extra alert sinks (tests use a MemoryAlertSink). */
+  alertSinks?: AlertSink[];
+  /** Replay: read all file sources as one stream merged in event time. */
+  mergeFilesByEventTime?: boolean;
 }
 
 /** A pipeline built from its config: sources feeding one Ingest, which owns the sinks. */
@@ -33,6 +47,7 @@ export interface BuiltPipeline {
   readonly ingest: Ingest;
   readonly sources: Source[];
   readonly deadLetter: DeadLetterSink;
+  readonly detection: DetectionStage;
   /** Runs every source until its input ends (files) or `stop()` (Kafka), then closes the sinks. */
   run(): Promise<void>;
   stop(): Promise<void>;
@@ -76,8 +91,13 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
       ? new DeadLetterTopic({ kafka: kafkaClient(), topic: deadLetterTopic, partitions: config.dead_letter.partitions, replicationFactor: config.dead_letter.replication_factor, logger })
       : new DeadLetterFile(deadLetterPath ?? DEFAULT_DEAD_LETTER_FILE);
 
+  const alertSinks: AlertSink[] = [...(options.alertSinks ?? [])];
+  if (options.alertsOut !== undefined) alertSinks.push(new AlertsFile(options.alertsOut));
+  if (options.printAlerts === true) alertSinks.push(new ConsoleAlerts());
+  const detection = buildDetection(config.detection, alertSinks);
   const stages = [...(options.stages ?? [])];
   if (options.recordsOut !== undefined) stages.push(new RecordsFile(options.recordsOut));
+  stages.push(detection);
   const ingestOptions = {
     deadLetter,
     stages,
@@ -92,10 +112,17 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     ingest,
     sources,
     deadLetter,
+    detection,
     async run() {
       if (deadLetter instanceof DeadLetterTopic) await deadLetter.start();
+      const files = Object.entries(config.sources).flatMap(([id, source]) =>
+        source.type === 'file' ? source.paths.map((path) => ({ path, format: source.format, cluster: source.cluster ?? config.cluster, source: id })) : []);
       try {
-        await Promise.all(sources.map((source) => source.run((batch) => ingest.handle(batch))));
+        if (options.mergeFilesByEventTime === true && Object.values(config.sources).every((s) => s.type === 'file')) {
+          await replayMerged(ingest, files, 2_000);
+        } else {
+          await Promise.all(sources.map((source) => source.run((batch) => ingest.handle(batch))));
+        }
       } finally {
         await Promise.all(sources.map((source) => source.stop()));
         await close();

@@ -30,6 +30,12 @@ export class Ingest {
   }
 
   async handle(batch: SourceBatch): Promise<void> {
+    const { records, letters } = this.decode(batch);
+    await this.deliver(records, letters);
+  }
+
+  /** Decodes a batch and counts the outcome; nothing leaves until `deliver`. */
+  decode(batch: SourceBatch): { records: NormalizedRecord[]; letters: DeadLetter[] } {
     const { stats, options } = this;
     const now = this.clock();
     const ctx = { cluster: batch.cluster, now, maxFutureSkewMs: options.maxFutureSkewMs };
@@ -53,9 +59,14 @@ export class Ingest {
         letters.push(letter);
       }
     }
-    await options.deadLetter.write(letters);
-    stats.deadLettered += letters.length;
-    for (const stage of options.stages) await stage.process(records);
+    return { records, letters };
+  }
+
+  /** Dead-letters the rejects, then hands the records to every stage, in order. */
+  async deliver(records: NormalizedRecord[], letters: DeadLetter[]): Promise<void> {
+    await this.options.deadLetter.write(letters);
+    this.stats.deadLettered += letters.length;
+    for (const stage of this.options.stages) await stage.process(records);
   }
 
   async close(): Promise<void> {

@@ -30,43 +30,42 @@ export class FileSource implements Source {
 
   async run(handle: (batch: SourceBatch) => Promise<void>): Promise<void> {
     for (const path of this.options.paths) {
-      if (this.stopped) return;
-      await this.readOne(path, handle);
+      for await (const messages of readLineBatches(path, this.options.maxBatchRecords, this.options.stdin)) {
+        if (this.stopped) return;
+        await handle({ source: this.name, format: this.options.format, cluster: this.options.cluster, messages });
+      }
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
   }
+}
 
-  private async readOne(path: string, handle: (batch: SourceBatch) => Promise<void>): Promise<void> {
-    const input = path === '-' ? (this.options.stdin ?? process.stdin) : await openMaybeGzip(path);
-    const label = path === '-' ? 'stdin' : path;
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    let messages: RawMessage[] = [];
-    let lineNumber = 0;
-    const flush = async () => {
-      if (messages.length === 0) return;
-      const batch: SourceBatch = { source: this.name, format: this.options.format, cluster: this.options.cluster, messages };
-      messages = [];
-      await handle(batch);
-    };
-    try {
-      for await (const line of lines) {
-        lineNumber++;
-        if (line.length === 0 || isBlank(line)) continue;
-        messages.push({ value: line, origin: { kind: 'file', path: label, line: lineNumber } });
-        if (messages.length >= this.options.maxBatchRecords) await flush();
-        if (this.stopped) break;
+/** Lines of one JSON-lines file (gzip or not; `-` = stdin) in batches of at most `maxBatch`. */
+export async function* readLineBatches(path: string, maxBatch: number, stdin?: Readable): AsyncGenerator<RawMessage[]> {
+  const input = path === '-' ? (stdin ?? process.stdin) : await openMaybeGzip(path);
+  const label = path === '-' ? 'stdin' : path;
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let messages: RawMessage[] = [];
+  let lineNumber = 0;
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      if (line.length === 0 || isBlank(line)) continue;
+      messages.push({ value: line, origin: { kind: 'file', path: label, line: lineNumber } });
+      if (messages.length >= maxBatch) {
+        yield messages;
+        messages = [];
       }
-      await flush();
-    } catch (error) {
-      if (error instanceof FlowhoundError) throw error;
-      throw new FlowhoundError('FH_INPUT_UNREADABLE', `${label}: read failed at line ${lineNumber}: ${(error as Error).message}`, { cause: error });
-    } finally {
-      lines.close();
     }
+  } catch (error) {
+    if (error instanceof FlowhoundError) throw error;
+    throw new FlowhoundError('FH_INPUT_UNREADABLE', `${label}: read failed at line ${lineNumber}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    lines.close();
   }
+  if (messages.length > 0) yield messages;
 }
 
 function isBlank(line: string): boolean {

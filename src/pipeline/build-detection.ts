@@ -1,0 +1,47 @@
+import { AlertLifecycle } from '../alerts/alert-lifecycle.ts';
+import type { AlertSink } from '../alerts/alert-sink.ts';
+import type { DetectionConfig } from '../config/pipeline-schema.ts';
+import { DETECTORS } from '../detectors/registry.ts';
+import { compileSettings, DEFAULT_DETECTION_SETTINGS } from '../detectors/settings.ts';
+import { WorkloadResolver } from '../enrich/workload-resolver.ts';
+import type { NormalizedRecord } from '../model/normalized-record.ts';
+import { DetectionStage, type EnabledDetector } from './detection-stage.ts';
+
+/** The detection stage described by a pipeline's `detection:` section. */
+export function buildDetection(config: DetectionConfig, sinks: AlertSink[], onLate?: (record: NormalizedRecord) => void): DetectionStage {
+  const detectors: EnabledDetector[] = [];
+  for (const detector of DETECTORS) {
+    const overrides = config.detectors[detector.name] ?? {};
+    if (overrides.enabled === false) continue;
+    const { enabled: _enabled, ...params } = overrides;
+    detectors.push({ detector, params: { ...detector.defaults, ...params } });
+  }
+  const settings = compileSettings({
+    window_seconds: config.window_seconds,
+    allowlists: config.allowlists ?? DEFAULT_DETECTION_SETTINGS.allowlists,
+    egress_gateways: config.egress_gateways ?? DEFAULT_DETECTION_SETTINGS.egress_gateways,
+    gateway_only_domains: config.gateway_only_domains ?? DEFAULT_DETECTION_SETTINGS.gateway_only_domains,
+    ingress_gateways: config.ingress_gateways ?? DEFAULT_DETECTION_SETTINGS.ingress_gateways,
+  });
+  const lifecycle = new AlertLifecycle({
+    resolveAfterMs: config.alerts.resolve_after_seconds * 1000,
+    cooldownMs: config.alerts.cooldown_seconds * 1000,
+    suppress: config.suppress,
+    maxAlerts: config.alerts.max_alerts,
+  });
+  const options = {
+    detectors,
+    settings,
+    resolver: new WorkloadResolver({
+      roles: config.roles.map(({ role, ...rule }) => ({ value: role, ...rule })),
+      environments: config.environments.map(({ env, ...rule }) => ({ value: env, ...rule })),
+    }),
+    lifecycle,
+    sinks,
+    allowedLatenessMs: config.allowed_lateness_seconds * 1000,
+    learningMs: config.learning_hours * 3600_000,
+    learningWindows: config.learning_windows,
+    maxWorkloads: config.max_workloads,
+  };
+  return new DetectionStage(onLate === undefined ? options : { ...options, onLate });
+}
