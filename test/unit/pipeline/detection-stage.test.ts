@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAlertSink } from '../../../src/alerts/alert-sink.ts';
+import { validatePipeline } from '../../../src/config/load-pipeline.ts';
+import type { NormalizedRecord } from '../../../src/model/normalized-record.ts';
+import { buildDetection } from '../../../src/pipeline/build-detection.ts';
+import { dns, flow, MIN5, pod, privateIp, publicIp, T0 } from '../records.ts';
+
+const notebook = pod('dev-us', 'notebooks', 'jupyter-alice');
+const registry = pod('prod-eu', 'model-registry', 'registry');
+const postgres = pod('dev-us', 'data', 'postgres');
+const trainer = pod('dev-us', 'ml-train', 'llm-finetune');
+
+function stage(detection: Record<string, unknown> = {}) {
+  const config = validatePipeline({ name: 't', sources: { f: { type: 'file', paths: ['-'] } }, detection }, 'test');
+  const sink = new MemoryAlertSink();
+  const late: NormalizedRecord[] = [];
+  return { stage: buildDetection(config.detection, [sink], (r) => late.push(r)), sink, late };
+}
+
+/** Eight hours of a notebook's ordinary life: pypi and postgres every window. */
+function normalLife(hours = 8): NormalizedRecord[] {
+  const records: NormalizedRecord[] = [];
+  for (let t = T0; t < T0 + hours * 3600_000; t += MIN5) {
+    records.push(flow(t, notebook, postgres, { dstPort: 5432 }));
+    records.push(flow(t, notebook, publicIp('151.101.0.223'), { dstFqdns: ['pypi.org'] }));
+  }
+  return records;
+}
+
+describe('DetectionStage', () => {
+  it('stays quiet on ordinary traffic and learns each workload', async () => {
+    const { stage: s, sink } = stage();
+    await s.process(normalLife());
+    await s.close();
+    expect(sink.alerts).toEqual([]);
+    expect(s.baselines.peek('dev-us/notebooks/jupyter-alice')?.windows).toBe(96);
+    expect(s.stats.late).toBe(0);
+  });
+
+  it('catches a port scan in the window it happens, with evidence', async () => {
+    const { stage: s, sink } = stage();
+    const attackAt = T0 + 8 * 3600_000;
+    const scan = Array.from({ length: 40 }, (_, i) => flow(attackAt, notebook, privateIp('10.0.3.7'), { dstPort: 1000 + i, action: 'deny', bytesToDst: 60 }));
+    await s.process([...normalLife(), ...scan, flow(attackAt + 2 * MIN5, notebook, postgres, { dstPort: 5432 })]);
+    const alert = sink.alerts.find((a) => a.detector === 'port-scan');
+    expect(alert).toMatchObject({ category: 'discovery', technique: 'T1046', startsAt: new Date(attackAt).toISOString(), peer: 'ports-on:10.0.3.7', workload: { name: 'jupyter-alice', role: 'dev' } });
+    expect(alert!.evidence).toMatchObject({ distinctPorts: 40 });
+  });
+
+  it('flags a dev notebook reaching the production model registry, and SSH to a node', async () => {
+    const { stage: s, sink } = stage();
+    const at = T0 + 8 * 3600_000;
+    await s.process([...normalLife(), flow(at, notebook, registry, { dstPort: 8080, bytesToSrc: 5e9 }), flow(at, notebook, { ...privateIp('10.0.0.12'), kind: 'host', workload: 'node-1', cluster: 'dev-us' }, { dstPort: 22 })]);
+    await s.close();
+    const detectors = sink.alerts.map((a) => a.detector).sort();
+    expect(detectors).toEqual(['cross-environment', 'sensitive-port']);
+    expect(sink.alerts.find((a) => a.detector === 'cross-environment')).toMatchObject({ severity: 'critical', peer: 'prod-eu/model-registry/registry', evidence: { sourceEnv: 'dev', targetEnv: 'prod' } });
+    expect(sink.alerts.find((a) => a.detector === 'sensitive-port')).toMatchObject({ technique: 'T1021.004', peer: 'dev-us//node-1:22' });
+  });
+
+  it('flags metadata API access even before learning', async () => {
+    const { stage: s, sink } = stage();
+    await s.process([flow(T0, trainer, privateIp('169.254.169.254'), { dstPort: 80 })]);
+    await s.close();
+    expect(sink.alerts).toMatchObject([{ detector: 'metadata-api', technique: 'T1552.005', category: 'credential-access' }]);
+  });
+
+  it('does not raise a new-edge alert for an edge its role peers all use', async () => {
+    const { stage: s, sink } = stage();
+    const peers = [1, 2, 3, 4].map((i) => pod('dev-us', 'ml-train', `job-${i}`));
+    const records: NormalizedRecord[] = [];
+    for (let t = T0; t < T0 + 8 * 3600_000; t += MIN5) for (const p of peers) records.push(flow(t, p, postgres, { dstPort: 5432 }));
+    const learner = pod('dev-us', 'ml-train', 'job-1');
+    records.push(flow(T0 + 8 * 3600_000, learner, pod('dev-us', 'data', 'feature-store'), { dstPort: 6379 }));
+    const common = [2, 3, 4].map((i) => flow(T0 + 8 * 3600_000, pod('dev-us', 'ml-train', `job-${i}`), pod('dev-us', 'data', 'feature-store'), { dstPort: 6379 }));
+    await s.process(records);
+    await s.close();
+    expect(sink.alerts.map((a) => a.detector)).toEqual(['new-east-west-edge']);
+    const s2 = stage();
+    await s2.stage.process([...records.slice(0, -1), ...common.map((c) => ({ ...c, windowStart: c.windowStart - MIN5, windowEnd: c.windowEnd - MIN5 })), records.at(-1)!]);
+    await s2.stage.close();
+    expect(s2.sink.alerts.filter((a) => a.workload.name === 'job-1')).toEqual([]);
+  });
+
+  it('counts records older than the watermark as late instead of judging them', async () => {
+    const { stage: s, late } = stage();
+    await s.process([flow(T0 + 3600_000, notebook, postgres)]);
+    await s.process([flow(T0, notebook, postgres)]);
+    expect(s.stats.late).toBe(1);
+    expect(late).toHaveLength(1);
+  });
+
+  it('carries the FQDN a DNS answer gave to a later flow to the bare IP', async () => {
+    const { stage: s } = stage();
+    const answered = dns(T0, notebook, 'evil.example', { answers: [{ name: 'evil.example', type: 'A', data: '203.0.113.9', ttl: 600 }] });
+    await s.process([answered, flow(T0, notebook, publicIp('203.0.113.9'))]);
+    await s.close();
+    expect([...s.baselines.peek('dev-us/notebooks/jupyter-alice')!.peers.keys()]).toEqual(['evil.example|443|tcp']);
+  });
+
+  it('keeps at most max_workloads baselines however many workloads appear', async () => {
+    const { stage: s } = stage({ max_workloads: 50 });
+    const records = Array.from({ length: 500 }, (_, i) => flow(T0, pod('c', 'ns', `w${i}`), postgres));
+    await s.process(records);
+    await s.close();
+    expect(s.baselines.size).toBe(50);
+    expect(s.baselines.evictions).toBe(450);
+  });
+});
