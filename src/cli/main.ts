@@ -4,7 +4,11 @@ import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
 import { buildPipeline, type BuildOptions } from '../pipeline/build-pipeline.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
+import { writeFileSync } from 'node:fs';
+import type { AlertSink } from '../alerts/alert-sink.ts';
 import { AlertTally } from '../alerts/alert-tally.ts';
+import { loadLabels } from '../evaluation/labels.ts';
+import { formatEvaluation, score, type RaisedAlert } from '../evaluation/score.ts';
 import { formatSummary } from './summary.ts';
 
 /**
@@ -20,6 +24,7 @@ const HELP = `flowhound — finds lateral movement and exfiltration in Kubernete
 Usage:
   flowhound run --pipeline FILE [options]       consume Kafka (long-running) as the pipeline says
   flowhound replay FILE... [options]            run the pipeline in-process over JSON-lines files
+  flowhound evaluate --labels FILE DATA...      replay labelled data and score detection
   flowhound validate FILE...                    check pipeline files and exit
   flowhound help [COMMAND]                      this text, or a command's
 
@@ -55,6 +60,19 @@ of invalid records by reason.
   --quiet               do not print alerts, only the summary
 ${COMMON_HELP}
 Without --dead-letter, rejected records go to ./flowhound-dead-letter.jsonl (created only if needed).
+`,
+  evaluate: `Usage: flowhound evaluate --labels FILE DATA... [options]
+
+Replays DATA files like \`replay\` and scores the alerts against labelled attacks (JSON lines:
+scenario, category, cluster, namespace, workload, start, end): per scenario detected or not and
+the event time to detect; false alerts per 100 workload-hours; precision and recall per category.
+
+  --labels FILE         labelled attack windows (datasets/*/labels.jsonl)
+  --pipeline FILE       detection settings from this pipeline
+  --cluster NAME        cluster name for formats that carry none (Calico)
+  --json FILE           also write the full evaluation as JSON
+  --alerts-out FILE     write the alerts as JSON lines
+${COMMON_HELP}
 `,
   validate: `Usage: flowhound validate FILE...
 
@@ -96,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'replay':
         return await replayCommand(rest);
+      case 'evaluate':
+        return await evaluateCommand(rest);
       case 'validate':
         return validateCommand(rest);
       default:
@@ -163,21 +183,51 @@ async function replayCommand(args: string[]): Promise<number> {
   if (values.help === true) return help('replay');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'replay needs at least one FILE (or - for stdin)');
   const tally = new AlertTally();
-  const base: PipelineConfig = typeof values.pipeline === 'string'
-    ? loadPipelineFile(values.pipeline)
-    : validatePipeline({ name: 'replay', sources: { files: { type: 'file', paths: ['-'] } } }, '(built-in replay pipeline)');
-  // Replay swaps the pipeline's sources for the files; everything downstream stays the same.
-  const config: PipelineConfig = {
-    ...base,
-    cluster: typeof values.cluster === 'string' ? values.cluster : base.cluster,
-    sources: { files: { type: 'file', paths: positionals, format: 'auto', max_batch_records: 2_000 } },
-  };
+  const config = replayConfig(values, positionals);
   const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true, printAlerts: values.quiet !== true };
   if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
   const pipeline = buildPipeline(config, options);
   const started = Date.now();
   await pipeline.run();
   process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
+  return EXIT.ok;
+}
+
+/** The pipeline for in-process replays: its sources swapped for the files, the rest unchanged. */
+function replayConfig(values: Values, files: string[]): PipelineConfig {
+  const base: PipelineConfig = typeof values.pipeline === 'string'
+    ? loadPipelineFile(values.pipeline)
+    : validatePipeline({ name: 'replay', sources: { files: { type: 'file', paths: ['-'] } } }, '(built-in replay pipeline)');
+  return {
+    ...base,
+    cluster: typeof values.cluster === 'string' ? values.cluster : base.cluster,
+    sources: { files: { type: 'file', paths: files, format: 'auto', max_batch_records: 2_000 } },
+  };
+}
+
+async function evaluateCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { labels: { type: 'string' }, pipeline: { type: 'string' }, cluster: { type: 'string' }, json: { type: 'string' }, 'alerts-out': { type: 'string' }, ...COMMON_OPTIONS });
+  if (values.help === true) return help('evaluate');
+  if (typeof values.labels !== 'string') throw new FlowhoundError('FH_USAGE', 'evaluate needs --labels FILE');
+  if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'evaluate needs at least one DATA file');
+  const labels = loadLabels(values.labels);
+  const config = replayConfig(values, positionals);
+  const tally = new AlertTally();
+  const raised: RaisedAlert[] = [];
+  let watermark = () => 0;
+  const recorder: AlertSink = { write: async (alerts) => { for (const alert of alerts) raised.push({ alert, raisedAt: watermark() }); }, close: async () => {} };
+  const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true };
+  options.alertSinks!.push(recorder);
+  if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
+  const pipeline = buildPipeline(config, options);
+  watermark = () => pipeline.detection.watermark;
+  const started = Date.now();
+  await pipeline.run();
+  process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
+  const workloadHours = (pipeline.detection.stats.windowsClosed * config.detection.window_seconds) / 3600;
+  const evaluation = score(labels, raised, workloadHours);
+  process.stdout.write('\n' + formatEvaluation(evaluation));
+  if (typeof values.json === 'string') writeFileSync(values.json, JSON.stringify(evaluation, null, 2) + '\n');
   return EXIT.ok;
 }
 
