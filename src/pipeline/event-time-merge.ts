@@ -4,7 +4,6 @@ import { readLineBatches } from '../sources/file-source.ts';
 import type { Ingest } from './ingest.ts';
 
 interface Lane {
-  batches: AsyncGenerator<unknown>;
   next: () => Promise<NormalizedRecord[] | undefined>;
   buffer: NormalizedRecord[];
   done: boolean;
@@ -19,7 +18,6 @@ export async function replayMerged(ingest: Ingest, files: { path: string; format
   const lanes: Lane[] = files.map((file) => {
     const batches = readLineBatches(file.path, maxBatch);
     return {
-      batches,
       buffer: [],
       done: false,
       next: async () => {
