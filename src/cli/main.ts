@@ -257,9 +257,23 @@ function help(command: string): number {
   return EXIT.ok;
 }
 
+/**
+ * kafkajs 2.2.4 schedules a negative timeout while idle (tulios/kafkajs#1751); Node 24 warns
+ * about it every time. It is harmless (Node runs it after 1 ms, as before), so that one
+ * warning is dropped and every other warning is printed as Node would.
+ */
+function quietKafkajsTimeoutWarning(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name === 'TimeoutNegativeWarning') return;
+    process.stderr.write(`(node:${process.pid}) ${warning.name}: ${warning.message}\n`);
+  });
+}
+
 // Run when executed directly (node src/cli/main.ts, or bin/flowhound.js importing this file).
 const invokedDirectly = process.argv[1] !== undefined && /(?:main\.ts|flowhound(?:\.js)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  quietKafkajsTimeoutWarning();
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (error) => { process.exitCode = reportError(error); },

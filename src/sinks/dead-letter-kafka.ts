@@ -1,4 +1,4 @@
-import type { Admin, IHeaders, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
 
@@ -26,7 +26,8 @@ export class DeadLetterTopic implements DeadLetterSink {
   constructor(options: DeadLetterTopicOptions) {
     this.options = options;
     this.description = `topic ${options.topic}`;
-    this.producer = options.kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+    // The Java-compatible partitioner: a key lands where Java clients would put it.
+    this.producer = options.kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   /** Connects and creates the topic when it is missing (as Connect does for its DLQ). */

@@ -3,9 +3,11 @@ import { Kafka, logLevel, type KafkaConfig, type logCreator, type SASLOptions } 
 import type { KafkaConnectionConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { registerCompressionCodecs } from './kafka-codecs.ts';
 
 /** A kafkajs client from the pipeline's `kafka:` section (brokers, client id, TLS, SASL). */
 export function createKafka(config: KafkaConnectionConfig, logger: Logger): Kafka {
+  registerCompressionCodecs();
   const kafkaConfig: KafkaConfig = {
     clientId: config.client_id,
     brokers: config.brokers,
