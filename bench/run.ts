@@ -4,13 +4,14 @@
  * against that in-run baseline, so they compare across machines.
  */
 import { readFileSync, existsSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { decodeMessage } from '../src/parsers/record-decoder.ts';
 import type { FormatOption } from '../src/model/record-format.ts';
 
 const SAMPLES: { file: string; format: FormatOption }[] = [
-  { file: 'datasets/sample/calico-flows.jsonl', format: 'calico-flow' },
-  { file: 'datasets/sample/calico-dns.jsonl', format: 'calico-dns' },
-  { file: 'datasets/sample/hubble-flows.jsonl', format: 'hubble' },
+  { file: 'datasets/sample/calico-flows.jsonl.gz', format: 'calico-flow' },
+  { file: 'datasets/sample/calico-dns.jsonl.gz', format: 'calico-dns' },
+  { file: 'datasets/sample/hubble-flows.jsonl.gz', format: 'hubble' },
 ];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 /** Lines per measured pass: small samples are repeated so each pass lasts long enough to time. */
@@ -43,7 +44,7 @@ for (const { file, format } of SAMPLES) {
     process.exitCode = 1;
     continue;
   }
-  const all = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => Buffer.from(l));
+  const all = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter((l) => l.length > 0).map((l) => Buffer.from(l));
   const lines: Buffer[] = [];
   while (lines.length < TARGET_LINES) lines.push(...all.slice(0, TARGET_LINES - lines.length));
   const bytes = lines.reduce((sum, l) => sum + l.byteLength, 0);

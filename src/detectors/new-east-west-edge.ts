@@ -41,11 +41,13 @@ export const newEastWestEdge: Detector<typeof defaults> = {
     const out: Finding[] = [];
     for (const [edgeKey, edge] of window.edges) {
       if (!isEastWest(edge) || SENSITIVE_PORTS.has(edge.port) || crossesBoundary(window, edge)) continue;
+      // Attempts the policy refused are the denied-burst detector's business.
+      if (edge.denied === edge.connections) continue;
       if (edge.peerWorkload?.role === 'system' && (edge.port === 53 || edge.port === 9153)) continue;
       const { novelty, groupShare, groupSize } = edgeNovelty(edgeKey, ctx, params.min_group);
       if (novelty === 0) continue;
       const target = sensitivity(edge);
-      const score = novelty * target.weight + (edge.denied > 0 ? 0.1 : 0);
+      const score = novelty * target.weight;
       if (score < params.min_score) continue;
       out.push(finding(this, window, {
         peer: edge.peer,

@@ -265,7 +265,8 @@ function endpoint(value: unknown, ip: unknown, defaultCluster: string, path: str
 
 function endpointKind(labels: Record<string, string>, pod: string | undefined, ip: string | undefined): EndpointKind {
   if (pod !== undefined) return 'pod';
-  if ('reserved:world' in labels || 'reserved:world-ipv4' in labels || 'reserved:world-ipv6' in labels) return 'public';
+  // Cilium calls every address outside its identities "world", including private ranges (VPC peers).
+  if ('reserved:world' in labels || 'reserved:world-ipv4' in labels || 'reserved:world-ipv6' in labels) return ip !== undefined && isPrivateIp(ip) ? 'private' : 'public';
   if ('reserved:host' in labels || 'reserved:remote-node' in labels || 'reserved:kube-apiserver' in labels || 'reserved:health' in labels) return 'host';
   for (const key in labels) if (key.startsWith('cidr:') || key.startsWith('fqdn:')) return 'networkset';
   if (ip !== undefined) return isPrivateIp(ip) ? 'private' : 'public';

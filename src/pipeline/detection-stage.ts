@@ -74,8 +74,14 @@ export class DetectionStage implements RecordStage {
   }
 
   async process(records: NormalizedRecord[]): Promise<void> {
-    for (const record of records) this.add(record);
-    await this.emit(this.closeUpTo(this.newest - this.options.allowedLatenessMs));
+    const { allowedLatenessMs } = this.options;
+    const windowMs = this.options.settings.windowMs;
+    for (const record of records) {
+      this.add(record);
+      // Close windows as soon as the watermark passes them, not at the end of the batch: the
+      // time to detect must not depend on how records were batched.
+      if (this.newest - allowedLatenessMs >= this.closedUpTo + windowMs) await this.emit(this.closeUpTo(this.newest - allowedLatenessMs));
+    }
   }
 
   /** Closes every open window (end of a replay) and flushes the sinks. */
