@@ -11,12 +11,17 @@ export class PeerGroups {
   private readonly members = new Map<Role, Set<string>>();
   private readonly edges = new Map<Role, Map<string, Set<string>>>();
 
-  /** Share (0..1) of the role's workloads that use `edge`, and the group size. */
-  share(role: Role, edge: string): { share: number; members: number } {
-    const members = this.members.get(role)?.size ?? 0;
-    if (members === 0) return { share: 0, members: 0 };
-    const holders = this.edges.get(role)?.get(edge)?.size ?? 0;
-    return { share: Math.min(1, holders / members), members };
+  /**
+   * Share (0..1) of the role's *other* workloads that use `edge`, and how many others there
+   * are: a workload does not vouch for its own edges.
+   */
+  share(role: Role, edge: string, self: string): { share: number; members: number } {
+    const group = this.members.get(role);
+    const members = (group?.size ?? 0) - (group?.has(self) ? 1 : 0);
+    if (members <= 0) return { share: 0, members: 0 };
+    const holders = this.edges.get(role)?.get(edge);
+    const others = (holders?.size ?? 0) - (holders?.has(self) ? 1 : 0);
+    return { share: Math.min(1, others / members), members };
   }
 
   update(window: WindowStats): void {

@@ -49,6 +49,8 @@ export interface WorkloadBaseline {
   inboundConnections: Series;
   inboundBytes: Series;
   externalClients: Series;
+  /** Inbound connections straight from outside (not through an ingress gateway), per window. */
+  inboundExternalDirect: Series;
   dnsQueries: Series;
   dnsNxdomain: Series;
   /** External bytes out per hour of day (UTC): sums and window counts, for a time-of-day profile. */
@@ -67,7 +69,7 @@ export function createBaseline(key: string, workload: Workload, at: number): Wor
     peers: new Map(), domains: new Map(),
     externalBytesOut: createSeries(cap), internalBytesOut: createSeries(cap), connections: createSeries(cap),
     fanOut: createSeries(cap), denied: createSeries(cap), inboundConnections: createSeries(cap), inboundBytes: createSeries(cap),
-    externalClients: createSeries(cap), dnsQueries: createSeries(cap), dnsNxdomain: createSeries(cap),
+    externalClients: createSeries(cap), inboundExternalDirect: createSeries(cap), dnsQueries: createSeries(cap), dnsNxdomain: createSeries(cap),
     hourlyExternalBytes: new Array<number>(24).fill(0), hourlyWindows: new Array<number>(24).fill(0),
     slowExcess: { bytes: 0, since: at, windows: 0 },
     recurring: new Map(),
@@ -93,6 +95,7 @@ export function updateBaseline(b: WorkloadBaseline, w: WindowStats): void {
     pushSeries(b.inboundConnections, w.inboundConnections);
     pushSeries(b.inboundBytes, w.inboundBytes);
     pushSeries(b.externalClients, w.externalClients.size + w.externalClientOverflow);
+    pushSeries(b.inboundExternalDirect, w.inboundExternalDirect);
   }
   if (w.dnsQueries > 0) {
     pushSeries(b.dnsQueries, w.dnsQueries);

@@ -8,7 +8,7 @@ import type { DetectorContext } from './types.ts';
  */
 export function edgeNovelty(edgeKey: string, ctx: DetectorContext, minGroup: number): { novelty: number; groupShare: number; groupSize: number; known: boolean } {
   const known = ctx.baseline.peers.has(edgeKey);
-  const { share, members } = ctx.peerGroups.share(ctx.baseline.workload.role, edgeKey);
+  const { share, members } = ctx.peerGroups.share(ctx.baseline.workload.role, edgeKey, ctx.baseline.key);
   if (known) return { novelty: 0, groupShare: share, groupSize: members, known };
   const groupCounts = members >= minGroup;
   if (!ctx.learned && !groupCounts) return { novelty: 0, groupShare: share, groupSize: members, known };

@@ -29,7 +29,7 @@ export const metadataApi: Detector<typeof defaults> = {
       const target = edge.ip ?? edge.fqdn ?? edge.peer;
       if (!METADATA_IPS.has(target) && !METADATA_NAMES.has(edge.fqdn ?? '') && !METADATA_IPS.has(edge.peer)) continue;
       if (ctx.baseline.peers.has(edgeKey)) continue;
-      const { share, members } = ctx.peerGroups.share(window.workload.role, edgeKey);
+      const { share, members } = ctx.peerGroups.share(window.workload.role, edgeKey, window.key);
       if (members >= params.min_group && share >= params.common_share) continue;
       const denied = edge.denied === edge.connections;
       out.push(finding(this, window, {

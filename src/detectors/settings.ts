@@ -22,9 +22,21 @@ export interface DetectionSettingsConfig {
   ingress_gateways: string[];
 }
 
+const CLOUD_STORAGE = ['storage.googleapis.com', '*.storage.googleapis.com', 's3.amazonaws.com', '*.s3.amazonaws.com', 's3.*.amazonaws.com', '*.s3.*.amazonaws.com', '*.blob.core.windows.net', '*.r2.cloudflarestorage.com'];
+const MODEL_HUBS = ['huggingface.co', '*.huggingface.co', '*.hf.co', 'cdn-lfs.huggingface.co'];
+const PACKAGES = ['pypi.org', 'files.pythonhosted.org', 'registry-1.docker.io', 'auth.docker.io', 'production.cloudflare.docker.com', 'ghcr.io', '*.pkg.dev', 'quay.io', '*.quay.io', 'download.pytorch.org', 'conda.anaconda.org', 'repo.anaconda.com'];
+const IN_CLUSTER = ['*.svc.cluster.local', '*.cluster.local', '*.internal', 'localhost'];
+
 export const DEFAULT_DETECTION_SETTINGS: DetectionSettingsConfig = {
   window_seconds: 300,
-  allowlists: {},
+  // Generic destinations of AI workloads: cloud object storage, model hubs, package and
+  // container registries, in-cluster names. Dev/notebook and gateway roles browse by design
+  // and have no list; set `detection.allowlists` to tighten or extend these.
+  allowlists: {
+    training: [...CLOUD_STORAGE, ...MODEL_HUBS, ...PACKAGES, ...IN_CLUSTER],
+    inference: [...CLOUD_STORAGE, ...MODEL_HUBS, ...IN_CLUSTER],
+    data: [...CLOUD_STORAGE, ...IN_CLUSTER],
+  },
   egress_gateways: ['*/*/*egress-gateway*', '*/egress*/*'],
   gateway_only_domains: ['api.openai.com', '*.openai.azure.com', 'api.anthropic.com', 'generativelanguage.googleapis.com', '*.cohere.ai', 'api.mistral.ai'],
   ingress_gateways: ['*/ingress-*/*', '*/*/*ingress*', '*/istio-*/*', '*/*/*-gateway'],
