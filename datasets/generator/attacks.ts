@@ -154,6 +154,15 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'inference-client-abuse', category: 'impact', technique: 'T1499', cluster: 'dev', workload: 'ml-dev/llm-playground', minutes: 15,
+    description: 'one external client hammers the exposed playground inference API (GPU cost harvesting)',
+    emit({ dev, scale }, window, out) {
+      const target = pod(dev, workload(dev, this.workload));
+      const bursts = Math.round(30 * scale);
+      for (let i = 0; i < bursts; i++) add(out, this.name, { window, src: { kind: 'public', ip: '198.51.100.99' }, dst: target, port: 8080, connections: 24, bytesOut: 50_000, bytesIn: 900_000, denied: false });
+    },
+  },
+  {
     name: 'beaconing', category: 'command-and-control', technique: 'T1071.001', cluster: 'dev', workload: 'ml-dev/trainer-dev', minutes: 3 * 60,
     description: 'an implant in the dev trainer calls home every minute',
     emit({ dev }, window, out) {

@@ -120,6 +120,10 @@ export function devWindow(c: SimCluster, random: Random, window: number, out: Si
       out.lookups.push({ window, cluster: c, client: trainer, pod: 0, qname: PUBLIC.hf.fqdn, qtype: 'A', rcode: 'NoError', ips: PUBLIC.hf.ips, ttl: 60, count: 1 });
     }
   }
+  // A handful of external users try the playground API, more by day.
+  const playground = workload(c, 'ml-dev/llm-playground');
+  const users = Math.max(1, Math.round(6 * load * random.jitter(0.2)));
+  for (let i = 0; i < users; i++) conn({ kind: 'public', ip: `203.0.113.${random.int(1, 254)}` }, pod(c, playground), 8080, random.int(1, 3), 3_000, 40_000);
   for (const w of c.workloads.values()) {
     if (w === prometheus || w.pods.length === 0) continue;
     if ((window / WINDOW_MS) % 2 === 0) conn(pod(c, prometheus), pod(c, w), w.name === 'coredns' ? 9153 : 9090, 1, 600, 30_000);

@@ -46,10 +46,15 @@ export interface HubbleEvent {
   line: string;
 }
 
-/** Hubble events for one simulated connection aggregate observed in `cluster` (at the source's node). */
+/**
+ * Hubble events for one simulated connection aggregate observed in `cluster`: at the source's
+ * node (EGRESS) when the source is a local pod, else at the destination's node (INGRESS).
+ */
 export function hubbleFlows(c: SimConnection, cluster: SimCluster, random: Random): HubbleEvent[] {
   const events: HubbleEvent[] = [];
-  const nodeName = `${cluster.name}/${cluster.nodes[(c.src.kind === 'pod' ? c.src.pod + c.src.workload.name.length : 0) % cluster.nodes.length]!.name}`;
+  const local = c.src.kind === 'pod' && c.src.cluster === cluster ? c.src : c.dst;
+  const direction = local === c.src ? 'EGRESS' : 'INGRESS';
+  const nodeName = `${cluster.name}/${cluster.nodes[(local.kind === 'pod' ? local.pod + local.workload.name.length : 0) % cluster.nodes.length]!.name}`;
   const n = Math.min(c.connections, MAX_EVENTS);
   const spacing = WINDOW_MS / n;
   for (let i = 0; i < n; i++) {
@@ -71,7 +76,7 @@ export function hubbleFlows(c: SimConnection, cluster: SimCluster, random: Rando
         Type: 'L3_L4',
         node_name: nodeName,
         event_type: { type: c.denied ? 1 : 4 },
-        traffic_direction: 'EGRESS',
+        traffic_direction: direction,
         is_reply: reply,
         Summary: reply ? 'TCP Flags: SYN, ACK' : 'TCP Flags: SYN',
       };

@@ -103,7 +103,7 @@ for (let window = startMs; window < end; window += WINDOW_MS) {
       const involved = (c.src.kind === 'pod' && c.src.cluster === cluster) || (c.dst.kind === 'pod' && c.dst.cluster === cluster);
       if (!involved) continue;
       if (cluster.format === 'calico') calicoLines.push(...calicoFlows(c, cluster));
-      else if (c.src.kind === 'pod' && c.src.cluster === cluster) hubbleEvents.push(...hubbleFlows(c, cluster, random));
+      else hubbleEvents.push(...hubbleFlows(c, cluster, random));
     }
   }
   const dnsLines: string[] = [];

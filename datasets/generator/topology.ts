@@ -85,6 +85,8 @@ export function devCluster(random: Random, name: string, subnet: number, scaleFa
     addWorkload(c, random, { namespace: 'notebooks', name: `jupyter-${user}`, kind: 'StatefulSet', labels: LABEL(`jupyter-${user}`, 'notebook', { env: 'dev', user }), replicas: 1 });
   }
   addWorkload(c, random, { namespace: 'ml-dev', name: 'trainer-dev', kind: 'Job', labels: LABEL('trainer-dev', 'training', { env: 'dev' }), replicas: 1 });
+  // A demo inference API exposed through a LoadBalancer Service: external clients reach it directly.
+  addWorkload(c, random, { namespace: 'ml-dev', name: 'llm-playground', kind: 'Deployment', labels: LABEL('llm-playground', 'inference', { env: 'dev' }), replicas: 1 });
   addWorkload(c, random, { namespace: 'data', name: 'postgres', kind: 'StatefulSet', labels: LABEL('postgres', 'database', { env: 'dev' }), replicas: 1 });
   return c;
 }

@@ -6,8 +6,10 @@ import type { Detector } from './types.ts';
 const defaults = {
   /** Share of inbound connections from one client that counts as dominating. */
   dominant_share: 0.6,
-  /** Connections from that client in the window, at least. */
-  min_client_connections: 500,
+  /** Connections from that client in the window, at least... */
+  min_client_connections: 100,
+  /** ...and, once learned, this multiple of the workload's usual busy window of inbound connections. */
+  inbound_factor: 3,
   /** Distinct external clients in a window vs the usual busy window (p95). */
   client_factor: 5,
   min_new_clients: 200,
@@ -34,13 +36,15 @@ export const inferenceClientAnomaly: Detector<typeof defaults> = {
       if (client !== 'pub' && connections > top.connections) top = { client, connections };
     }
     const clients = window.externalClients.size + window.externalClientOverflow - (window.externalClients.has('pub') ? 1 : 0);
-    if (top.connections >= params.min_client_connections && top.connections / Math.max(1, total) >= params.dominant_share) {
+    const usualInbound = robust(ctx.baseline.inboundConnections).p95;
+    const aboveUsual = !ctx.learned || top.connections >= params.inbound_factor * usualInbound;
+    if (top.connections >= params.min_client_connections && aboveUsual && top.connections / Math.max(1, total) >= params.dominant_share) {
       out.push(finding(this, window, {
         peer: top.client,
         severity: 'warning',
         score: Math.min(1, 0.5 + top.connections / total / 2),
         summary: `${who(window)}: one client, ${top.client}, made ${top.connections} of ${total} external connections in one window`,
-        evidence: { client: top.client, clientConnections: top.connections, externalConnections: total, share: Math.round((top.connections / total) * 100) / 100, atlas: 'AML.T0034' },
+        evidence: { client: top.client, clientConnections: top.connections, externalConnections: total, share: Math.round((top.connections / total) * 100) / 100, baselineInboundP95: usualInbound, atlas: 'AML.T0034' },
       }));
     }
     if (ctx.learned && clients >= params.min_new_clients) {

@@ -78,7 +78,7 @@ describe('detection through Kafka', () => {
     expect(new Set(viaKafka.alerts.map((a) => a.detector))).toEqual(new Set([
       'port-scan', 'ip-sweep', 'new-east-west-edge', 'sensitive-port', 'cross-environment', 'metadata-api', 'denied-burst',
       'egress-spike', 'new-external-upload', 'fqdn-allowlist', 'dns-tunnel', 'nxdomain-burst', 'beaconing', 'slow-exfil',
-      'egress-gateway-bypass', 'inference-ingress-spike', 'ingress-gateway-bypass',
+      'egress-gateway-bypass', 'inference-ingress-spike', 'inference-client-anomaly', 'ingress-gateway-bypass',
     ]));
   });
 });

@@ -44,15 +44,22 @@ describe('inference-client-anomaly', () => {
   it('flags one client dominating, ignoring aggregated (pub) clients', () => {
     const ctx = learned(infer, 288, diurnal);
     const win = ctx.next();
-    win.externalClients.set('198.51.100.77', 900);
+    win.externalClients.set('198.51.100.77', 1_300);
     win.externalClients.set('203.0.113.1', 100);
     expect(inferenceClientAnomaly.evaluate(win, ctx, inferenceClientAnomaly.defaults)).toMatchObject([{ peer: '198.51.100.77' }]);
     const aggregated = ctx.next();
     aggregated.externalClients.set('pub', 5_000);
     expect(inferenceClientAnomaly.evaluate(aggregated, ctx, inferenceClientAnomaly.defaults)).toEqual([]);
+    // Below 3× the usual busy window (p95 ≈ 400 connections): a heavy user, not an abuser.
     const below = ctx.next();
-    below.externalClients.set('198.51.100.77', 499);
+    below.externalClients.set('198.51.100.77', 1_150);
     expect(inferenceClientAnomaly.evaluate(below, ctx, inferenceClientAnomaly.defaults)).toEqual([]);
+    const quiet = learned(infer, 100, (w) => { w.activeIn = true; w.inboundConnections = 5; });
+    const small = quiet.next();
+    small.externalClients.set('198.51.100.77', 99);
+    expect(inferenceClientAnomaly.evaluate(small, quiet, inferenceClientAnomaly.defaults)).toEqual([]);
+    small.externalClients.set('198.51.100.77', 100);
+    expect(inferenceClientAnomaly.evaluate(small, quiet, inferenceClientAnomaly.defaults)).toHaveLength(1);
   });
 
   it('flags many new clients at once against the usual count', () => {
