@@ -9,6 +9,8 @@ import type { AlertSink } from '../alerts/alert-sink.ts';
 import { AlertTally } from '../alerts/alert-tally.ts';
 import { loadLabels } from '../evaluation/labels.ts';
 import { formatEvaluation, score, type RaisedAlert } from '../evaluation/score.ts';
+import { PipelineMetrics } from '../telemetry/pipeline-metrics.ts';
+import { startTelemetry, type Telemetry } from '../telemetry/otel.ts';
 import { formatSummary } from './summary.ts';
 
 /**
@@ -32,7 +34,8 @@ Run \`flowhound COMMAND --help\` for a command's options.
 Exit codes: 0 done (bad records are dead-lettered, not a failure), 1 runtime failure, 2 usage or config error.
 `;
 
-const COMMON_HELP = `  --dead-letter FILE    write rejected records here (JSON lines), overriding the pipeline's dead_letter
+const COMMON_HELP = `  --metrics-port PORT   serve Prometheus metrics at :PORT/metrics (run: the pipeline's metrics.port, default 9464; replay: off unless given)
+  --dead-letter FILE    write rejected records here (JSON lines), overriding the pipeline's dead_letter
   --records-out FILE    also write every normalised record here (JSON lines)
   --log-level LEVEL     debug | info | warn | error (default info)
   -h, --help            this text`;
@@ -92,6 +95,7 @@ function parse(args: string[], options: ParseArgsConfig['options']): { values: V
 }
 
 const COMMON_OPTIONS = {
+  'metrics-port': { type: 'string' },
   'dead-letter': { type: 'string' },
   'records-out': { type: 'string' },
   'log-level': { type: 'string' },
@@ -158,6 +162,7 @@ async function runCommand(args: string[]): Promise<number> {
   const config = loadPipelineFile(values.pipeline);
   const options: BuildOptions = { ...buildOptions(values, tally), printAlerts: true };
   if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
+  const telemetry = config.metrics.enabled ? await startMetrics(config, values, options) : undefined;
   const pipeline = buildPipeline(config, options);
   const started = Date.now();
   let stopping = false;
@@ -174,6 +179,7 @@ async function runCommand(args: string[]): Promise<number> {
     await pipeline.run();
   } finally {
     process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
+    await telemetry?.shutdown();
   }
   return EXIT.ok;
 }
@@ -186,11 +192,29 @@ async function replayCommand(args: string[]): Promise<number> {
   const config = replayConfig(values, positionals);
   const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true, printAlerts: values.quiet !== true };
   if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
+  const telemetry = typeof values['metrics-port'] === 'string' ? await startMetrics(config, values, options) : undefined;
   const pipeline = buildPipeline(config, options);
   const started = Date.now();
   await pipeline.run();
+  await telemetry?.shutdown();
   process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
   return EXIT.ok;
+}
+
+/** Starts the OpenTelemetry SDK with /metrics and hands the pipeline its metrics. */
+async function startMetrics(config: PipelineConfig, values: Values, options: BuildOptions): Promise<Telemetry> {
+  const portText = values['metrics-port'];
+  const port = typeof portText === 'string' ? Number(portText) : config.metrics.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FlowhoundError('FH_USAGE', `--metrics-port must be a port number, got ${JSON.stringify(portText)}`);
+  let telemetry: Telemetry;
+  try {
+    telemetry = await startTelemetry({ host: config.metrics.host, port });
+  } catch (error) {
+    throw new FlowhoundError('FH_USAGE', `cannot serve metrics on ${config.metrics.host}:${port}: ${(error as Error).message}`, { cause: error });
+  }
+  options.metrics = new PipelineMetrics(telemetry.meter, { topWorkloads: config.metrics.top_workloads });
+  options.logger.info(`metrics at ${telemetry.url}`);
+  return telemetry;
 }
 
 /** The pipeline for in-process replays: its sources swapped for the files, the rest unchanged. */

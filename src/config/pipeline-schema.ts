@@ -115,6 +115,45 @@ const detectionSchema = z.strictObject({
   }).default({ resolve_after_seconds: 1800, cooldown_seconds: 3600, max_alerts: 10_000 }),
 });
 
+/** `/metrics` for Prometheus (OpenTelemetry SDK + Prometheus exporter). */
+const metricsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().min(1).default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(9464),
+  /** Workloads with their own per-workload series; the rest are folded into workload="other". */
+  top_workloads: z.number().int().min(1).max(1000).default(50),
+});
+
+const alertmanagerSinkSchema = z.strictObject({
+  type: z.literal('alertmanager'),
+  /** Every Alertmanager of an HA pair: alerts go to all of them. */
+  urls: z.array(z.url()).min(1),
+  /** Firing alerts are re-sent this often, as Prometheus does. */
+  resend_interval_seconds: z.number().int().positive().default(60),
+  timeout_seconds: z.number().positive().default(10),
+  /** Alerts held while Alertmanager is unreachable; what overflows is counted as dropped. */
+  max_buffered: z.number().int().positive().default(10_000),
+  /** `{detector}` is replaced by the detector name. */
+  runbook_url: z.string().default('https://github.com/flowhound/flowhound/blob/main/docs/runbooks.md#{detector}'),
+  generator_url: z.string().optional(),
+  /** Extra labels on every alert (e.g. `team: platform`). */
+  labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a Prometheus label name'), z.string()).default({}),
+});
+
+const kafkaAlertSinkSchema = z.strictObject({
+  type: z.literal('kafka'),
+  topic: z.string().min(1),
+  partitions: z.number().int().positive().default(1),
+  replication_factor: z.number().int().positive().default(1),
+});
+
+const fileAlertSinkSchema = z.strictObject({
+  type: z.literal('file'),
+  path: z.string().min(1),
+});
+
+export const alertSinkSchema = z.discriminatedUnion('type', [alertmanagerSinkSchema, kafkaAlertSinkSchema, fileAlertSinkSchema]);
+
 export const pipelineSchema = z.strictObject({
   name,
   description: z.string().optional(),
@@ -125,7 +164,13 @@ export const pipelineSchema = z.strictObject({
   dead_letter: deadLetterSchema.default({ partitions: 1, replication_factor: 1 }),
   limits: limitsSchema.default({ max_record_bytes: 1_048_576, max_future_skew_seconds: 3_600 }),
   detection: detectionSchema.default(() => detectionSchema.parse({})),
+  metrics: metricsSchema.default(() => metricsSchema.parse({})),
+  /** Where alerts go, by name: alertmanager, kafka (JSON keyed by fingerprint), file (JSON lines). */
+  sinks: z.record(name, alertSinkSchema).default({}),
 }).superRefine((pipeline, ctx) => {
+  for (const [id, sink] of Object.entries(pipeline.sinks)) {
+    if (sink.type === 'kafka' && pipeline.kafka === undefined) ctx.addIssue({ code: 'custom', path: ['sinks', id], message: 'expected a kafka: section with brokers for a kafka sink' });
+  }
   for (const [name, overrides] of Object.entries(pipeline.detection.detectors)) {
     const detector = detectorByName(name);
     if (detector === undefined) {
@@ -162,3 +207,5 @@ export type KafkaSourceConfig = z.infer<typeof kafkaSourceSchema>;
 export type FileSourceConfig = z.infer<typeof fileSourceSchema>;
 export type KafkaConnectionConfig = z.infer<typeof kafkaConnectionSchema>;
 export type DetectionConfig = z.infer<typeof detectionSchema>;
+export type AlertSinkConfig = z.infer<typeof alertSinkSchema>;
+export type AlertmanagerSinkConfig = z.infer<typeof alertmanagerSinkSchema>;

@@ -4,11 +4,10 @@ import type { DetectionConfig } from '../config/pipeline-schema.ts';
 import { DETECTORS } from '../detectors/registry.ts';
 import { compileSettings, DEFAULT_DETECTION_SETTINGS } from '../detectors/settings.ts';
 import { WorkloadResolver } from '../enrich/workload-resolver.ts';
-import type { NormalizedRecord } from '../model/normalized-record.ts';
-import { DetectionStage, type EnabledDetector } from './detection-stage.ts';
+import { DetectionStage, type DetectionStageOptions, type EnabledDetector } from './detection-stage.ts';
 
 /** The detection stage described by a pipeline's `detection:` section. */
-export function buildDetection(config: DetectionConfig, sinks: AlertSink[], onLate?: (record: NormalizedRecord) => void): DetectionStage {
+export function buildDetection(config: DetectionConfig, sinks: AlertSink[], hooks: Pick<DetectionStageOptions, 'onLate' | 'onWindow' | 'onFindings'> = {}): DetectionStage {
   const detectors: EnabledDetector[] = [];
   for (const detector of DETECTORS) {
     const overrides = config.detectors[detector.name] ?? {};
@@ -43,5 +42,5 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], onLa
     learningWindows: config.learning_windows,
     maxWorkloads: config.max_workloads,
   };
-  return new DetectionStage(onLate === undefined ? options : { ...options, onLate });
+  return new DetectionStage({ ...options, ...hooks });
 }

@@ -7,12 +7,15 @@ import { ConsoleAlerts } from '../alerts/console-alerts.ts';
 import type { DeadLetterSink } from '../sinks/dead-letter.ts';
 import { DeadLetterFile } from '../sinks/dead-letter-file.ts';
 import { DeadLetterTopic } from '../sinks/dead-letter-kafka.ts';
+import { AlertmanagerSink } from '../sinks/alertmanager.ts';
+import { KafkaAlertSink } from '../sinks/kafka-alerts.ts';
 import { RecordsFile } from '../sinks/records-file.ts';
 import { FileSource } from '../sources/file-source.ts';
 import { createKafka } from '../sources/kafka-client.ts';
 import { KafkaSource } from '../sources/kafka-source.ts';
 import type { Source } from '../sources/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { MeteredSink, PipelineMetrics } from '../telemetry/pipeline-metrics.ts';
 import { buildDetection } from './build-detection.ts';
 import type { DetectionStage } from './detection-stage.ts';
 import { replayMerged } from './event-time-merge.ts';
@@ -40,6 +43,8 @@ export interface BuildOptions {
   alertSinks?: AlertSink[];
   /** Replay: read all file sources as one stream merged in event time. */
   mergeFilesByEventTime?: boolean;
+  /** Metrics to feed (the CLI creates them when /metrics is served). */
+  metrics?: PipelineMetrics;
 }
 
 /** A pipeline built from its config: sources feeding one Ingest, which owns the sinks. */
@@ -92,9 +97,19 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
       : new DeadLetterFile(deadLetterPath ?? DEFAULT_DEAD_LETTER_FILE);
 
   const alertSinks: AlertSink[] = [...(options.alertSinks ?? [])];
+  for (const [name, sink] of Object.entries(config.sinks)) {
+    if (sink.type === 'alertmanager') alertSinks.push(new AlertmanagerSink(name, sink, logger));
+    else if (sink.type === 'kafka') alertSinks.push(new KafkaAlertSink(name, { kafka: kafkaClient(), topic: sink.topic, partitions: sink.partitions, replicationFactor: sink.replication_factor, logger, maxBuffered: 10_000 }));
+    else alertSinks.push(new AlertsFile(sink.path));
+  }
   if (options.alertsOut !== undefined) alertSinks.push(new AlertsFile(options.alertsOut));
   if (options.printAlerts === true) alertSinks.push(new ConsoleAlerts());
-  const detection = buildDetection(config.detection, alertSinks);
+  const metrics = options.metrics;
+  if (metrics !== undefined) alertSinks.push(metrics.alertSink());
+  const detection = buildDetection(config.detection, alertSinks, metrics === undefined ? {} : {
+    onWindow: (window) => metrics.onWindow(window),
+    onFindings: (findings) => metrics.onFindings(findings),
+  });
   const stages = [...(options.stages ?? [])];
   if (options.recordsOut !== undefined) stages.push(new RecordsFile(options.recordsOut));
   stages.push(detection);
@@ -104,7 +119,17 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     maxRecordBytes: config.limits.max_record_bytes,
     maxFutureSkewMs: config.limits.max_future_skew_seconds * 1000,
   };
-  const ingest = new Ingest(options.clock === undefined ? ingestOptions : { ...ingestOptions, clock: options.clock });
+  const ingest = new Ingest({
+    ...ingestOptions,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(metrics === undefined ? {} : { onBatch: (source: string, seconds: number) => metrics.onBatch(source, seconds) }),
+  });
+  if (metrics !== undefined) {
+    metrics.observeIngest(ingest, deadLetter instanceof DeadLetterTopic ? 'topic' : 'file');
+    metrics.observeDetection(detection);
+    metrics.observeKafka(sources.filter((s): s is KafkaSource => s instanceof KafkaSource));
+    metrics.observeSinks(alertSinks.filter((s): s is AlertSink & MeteredSink => 'stats' in s && 'name' in s));
+  }
 
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= ingest.close());

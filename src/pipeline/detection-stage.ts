@@ -38,6 +38,10 @@ export interface DetectionStageOptions {
   maxWorkloads: number;
   /** Called with every record that arrived after its window closed. */
   onLate?: (record: NormalizedRecord) => void;
+  /** Called with every workload window as it closes (metrics read volumes from it). */
+  onWindow?: (window: WindowStats) => void;
+  /** Called with every batch of findings (metrics keep the current anomaly scores). */
+  onFindings?: (findings: Finding[]) => void;
 }
 
 export interface DetectionStats {
@@ -71,6 +75,16 @@ export class DetectionStage implements RecordStage {
   /** Event time up to which every window is closed. */
   get watermark(): number {
     return this.closedUpTo;
+  }
+
+  /** Newest event time seen, epoch ms (−∞ before the first record). */
+  get newestEventTime(): number {
+    return this.newest;
+  }
+
+  /** Alerts still firing. */
+  activeAlerts(): Alert[] {
+    return this.options.lifecycle.active();
   }
 
   async process(records: NormalizedRecord[]): Promise<void> {
@@ -155,8 +169,12 @@ export class DetectionStage implements RecordStage {
       const windows = this.open.get(bucket)!;
       this.open.delete(bucket);
       const findings: Finding[] = [];
-      for (const window of windows.values()) findings.push(...this.judge(window));
+      for (const window of windows.values()) {
+        findings.push(...this.judge(window));
+        this.options.onWindow?.(window);
+      }
       this.stats.findings += findings.length;
+      if (findings.length > 0) this.options.onFindings?.(findings);
       alerts.push(...this.options.lifecycle.accept(findings));
       alerts.push(...this.options.lifecycle.advance(bucket + windowMs));
       this.closedUpTo = Math.max(this.closedUpTo, bucket + windowMs);

@@ -1,30 +1,50 @@
 import type { InvalidReason, SkipReason } from '../errors.ts';
 import type { RecordFormat } from '../model/record-format.ts';
 
-/** Counts of what the ingest stage did, by source, format, kind and reason. Bounded: every key is from a closed list or the config. */
+/**
+ * Counts of what the ingest stage did, by source, format, kind and reason. Bounded: every key
+ * part comes from a closed list or from the config. Metrics read these maps at scrape time.
+ */
 export class IngestStats {
   /** Messages received per source. */
   readonly received = new Map<string, number>();
-  /** Normalised records per `format/kind`, e.g. `calico-flow/flow`, `hubble/dns`. */
-  readonly records = new Map<string, number>();
-  readonly invalid = new Map<InvalidReason, number>();
-  readonly skipped = new Map<SkipReason, number>();
+  /** Normalised records per `source|format|kind`. */
+  readonly parsed = new Map<string, number>();
+  /** Rejected records per `source|format|reason` (format `unknown` when auto could not tell). */
+  readonly rejected = new Map<string, number>();
+  /** Skipped records per `source|reason`. */
+  readonly skippedBySource = new Map<string, number>();
   deadLettered = 0;
-
-  countRecord(format: RecordFormat, kind: 'flow' | 'dns'): void {
-    bump(this.records, `${format}/${kind}`, 1);
-  }
 
   countReceived(source: string, n: number): void {
     bump(this.received, source, n);
   }
 
-  countInvalid(reason: InvalidReason): void {
-    bump(this.invalid, reason, 1);
+  countRecord(source: string, format: RecordFormat, kind: 'flow' | 'dns'): void {
+    bump(this.parsed, `${source}|${format}|${kind}`, 1);
   }
 
-  countSkipped(reason: SkipReason): void {
-    bump(this.skipped, reason, 1);
+  countInvalid(source: string, format: RecordFormat | undefined, reason: InvalidReason): void {
+    bump(this.rejected, `${source}|${format ?? 'unknown'}|${reason}`, 1);
+  }
+
+  countSkipped(source: string, reason: SkipReason): void {
+    bump(this.skippedBySource, `${source}|${reason}`, 1);
+  }
+
+  /** Records per `format/kind`, all sources together. */
+  get records(): Map<string, number> {
+    return fold(this.parsed, (parts) => `${parts[1]}/${parts[2]}`);
+  }
+
+  /** Rejects per reason, all sources together. */
+  get invalid(): Map<InvalidReason, number> {
+    return fold(this.rejected, (parts) => parts[2]!) as Map<InvalidReason, number>;
+  }
+
+  /** Skips per reason, all sources together. */
+  get skipped(): Map<SkipReason, number> {
+    return fold(this.skippedBySource, (parts) => parts[1]!) as Map<SkipReason, number>;
   }
 
   total(map: Map<string, number>): number {
@@ -44,6 +64,12 @@ export class IngestStats {
   }
 }
 
-function bump<K>(map: Map<K, number>, key: K, n: number): void {
+function bump(map: Map<string, number>, key: string, n: number): void {
   map.set(key, (map.get(key) ?? 0) + n);
+}
+
+function fold(map: Map<string, number>, key: (parts: string[]) => string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, n] of map) bump(out, key(k.split('|')), n);
+  return out;
 }

@@ -1,6 +1,7 @@
-import { Partitioners, type Admin, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
+import { ensureTopic } from './kafka-topic.ts';
 
 export interface DeadLetterTopicOptions {
   kafka: Kafka;
@@ -33,23 +34,8 @@ export class DeadLetterTopic implements DeadLetterSink {
   /** Connects and creates the topic when it is missing (as Connect does for its DLQ). */
   async start(): Promise<void> {
     this.connected ??= (async () => {
-      const admin: Admin = this.options.kafka.admin();
-      await admin.connect();
-      try {
-        const topics = await admin.listTopics();
-        if (!topics.includes(this.options.topic)) {
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: [{ topic: this.options.topic, numPartitions: this.options.partitions, replicationFactor: this.options.replicationFactor }],
-          });
-          this.options.logger.info(`created dead-letter topic ${this.options.topic}`);
-        }
-      } catch (error) {
-        // Lacking the right to create topics is not fatal if an operator created it already.
-        this.options.logger.warn(`could not check or create dead-letter topic ${this.options.topic}: ${(error as Error).message}`);
-      } finally {
-        await admin.disconnect();
-      }
+      const { kafka, topic, partitions, replicationFactor, logger } = this.options;
+      await ensureTopic(kafka, topic, partitions, replicationFactor, logger);
       await this.producer.connect();
     })();
     return this.connected;

@@ -26,6 +26,8 @@ export class KafkaSource implements Source {
   readonly name: string;
   private readonly options: KafkaSourceOptions;
   private readonly consumer: Consumer;
+  /** Messages behind the partition's high watermark after the last chunk, per `topic|partition`. */
+  readonly lag = new Map<string, number>();
   private finished: (() => void) | undefined;
   private failed: ((error: unknown) => void) | undefined;
 
@@ -67,7 +69,9 @@ export class KafkaSource implements Source {
           chunk = [];
           const offset = last.kind === 'kafka' ? last.offset : '0';
           resolveOffset(offset);
-          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+          const next = BigInt(offset) + 1n;
+          await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+          this.lag.set(`${topic}|${partition}`, Math.max(0, Number(BigInt(batch.highWatermark) - next)));
           await heartbeat();
         };
         for (const message of batch.messages) {

@@ -14,7 +14,7 @@ function stage(detection: Record<string, unknown> = {}) {
   const config = validatePipeline({ name: 't', sources: { f: { type: 'file', paths: ['-'] } }, detection }, 'test');
   const sink = new MemoryAlertSink();
   const late: NormalizedRecord[] = [];
-  return { stage: buildDetection(config.detection, [sink], (r) => late.push(r)), sink, late };
+  return { stage: buildDetection(config.detection, [sink], { onLate: (r) => late.push(r) }), sink, late };
 }
 
 /** Eight hours of a notebook's ordinary life: pypi and postgres every window. */

@@ -1,0 +1,156 @@
+import type { Attributes, Meter } from '@opentelemetry/api';
+import type { AlertSink } from '../alerts/alert-sink.ts';
+import type { WindowStats } from '../baseline/window-stats.ts';
+import type { Alert, Finding } from '../model/alert.ts';
+import type { DetectionStage } from '../pipeline/detection-stage.ts';
+import type { Ingest } from '../pipeline/ingest.ts';
+import type { KafkaSource } from '../sources/kafka-source.ts';
+import { OTHER, TopWorkloads } from './top-workloads.ts';
+
+/** What a sink reports about its deliveries, for `flowhound_sink_*`. */
+export interface DeliveryStats {
+  delivered: number;
+  failed: number;
+  dropped: number;
+  buffered: number;
+}
+
+export interface MeteredSink {
+  readonly name: string;
+  readonly stats: DeliveryStats;
+}
+
+/**
+ * Every flowhound metric (names and labels are documented in the README). Pipeline counters are
+ * read from the stages' own counts at scrape time, so the hot path pays nothing; per-workload
+ * series are bounded by TopWorkloads. Labels never carry pods, IPs, FQDNs or ports.
+ */
+export class PipelineMetrics {
+  private readonly meter: Meter;
+  private readonly top: TopWorkloads;
+  private readonly workloadBytes;
+  private readonly workloadConnections;
+  private readonly findings;
+  private readonly alerts;
+  private readonly batchDuration;
+  /** Current anomaly score of firing alerts, per `workload key|detector`. */
+  private readonly scores = new Map<string, { attributes: Attributes; score: number }>();
+
+  constructor(meter: Meter, options: { topWorkloads: number }) {
+    this.meter = meter;
+    this.top = new TopWorkloads(options.topWorkloads);
+    this.workloadBytes = meter.createCounter('flowhound_workload_bytes', { unit: 'By', description: 'Bytes sent by a workload, by direction (egress = outside the cluster, east_west = inside); top-N workloads, the rest as workload="other"' });
+    this.workloadConnections = meter.createCounter('flowhound_workload_connections', { description: 'Connections of a workload by direction (outbound, inbound); top-N workloads, the rest as workload="other"' });
+    this.findings = meter.createCounter('flowhound_findings', { description: 'Detector findings, before deduplication into alerts' });
+    this.alerts = meter.createCounter('flowhound_alerts', { description: 'New alerts raised' });
+    this.batchDuration = meter.createHistogram('flowhound_batch_duration_seconds', {
+      unit: 's', description: 'Time to process one batch end to end (decode, dead letters, detection, sinks)',
+      advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
+    });
+    const scores = meter.createObservableGauge('flowhound_anomaly_score', { description: 'Score (0..1) of the firing alert per workload and detector; top-N workloads only' });
+    scores.addCallback((result) => {
+      for (const { attributes, score } of this.scores.values()) result.observe(score, attributes);
+    });
+  }
+
+  /** Ingest counters, read at scrape time. */
+  observeIngest(ingest: Ingest, deadLetterDestination: 'topic' | 'file'): void {
+    const stats = ingest.stats;
+    this.counterFrom('flowhound_records_received', 'Messages received from sources', () => [...stats.received].map(([source, n]) => [n, { source }]));
+    this.counterFrom('flowhound_records_parsed', 'Messages parsed into normalised records', () =>
+      [...stats.parsed].map(([key, n]) => { const [source, format, kind] = key.split('|'); return [n, { source, format, kind }]; }));
+    this.counterFrom('flowhound_records_invalid', 'Messages rejected, by reason (each is dead-lettered)', () =>
+      [...stats.rejected].map(([key, n]) => { const [source, format, reason] = key.split('|'); return [n, { source, format, reason }]; }));
+    this.counterFrom('flowhound_records_skipped', 'Well-formed messages deliberately not turned into records', () =>
+      [...stats.skippedBySource].map(([key, n]) => { const [source, reason] = key.split('|'); return [n, { source, reason }]; }));
+    this.counterFrom('flowhound_records_dead_lettered', 'Rejected messages written to the dead-letter destination', () => [[stats.deadLettered, { destination: deadLetterDestination }]]);
+  }
+
+  onBatch(source: string, seconds: number): void {
+    this.batchDuration.record(seconds, { source });
+  }
+
+  observeKafka(sources: KafkaSource[]): void {
+    const lag = this.meter.createObservableGauge('flowhound_consumer_lag_messages', { description: 'Messages between the last committed offset and the partition high watermark' });
+    lag.addCallback((result) => {
+      for (const source of sources) for (const [key, n] of source.lag) {
+        const [topic, partition] = key.split('|');
+        result.observe(n, { source: source.name, topic, partition });
+      }
+    });
+  }
+
+  observeDetection(detection: DetectionStage, clock: () => number = Date.now): void {
+    this.counterFrom('flowhound_records_late', 'Records that arrived after their window closed (not judged)', () => [[detection.stats.late, {}]]);
+    this.counterFrom('flowhound_windows_judged', 'Workload windows judged by the detectors', () => [[detection.stats.windowsClosed, {}]]);
+    this.counterFrom('flowhound_baseline_evictions', 'Workload baselines evicted to stay within detection.max_workloads', () => [[detection.baselines.evictions, {}]]);
+    this.gaugeFrom('flowhound_baselines', 'Workload baselines held', () => [[detection.baselines.size, {}]]);
+    this.gaugeFrom('flowhound_event_time_lag_seconds', 'Wall clock minus the newest event time seen', () =>
+      Number.isFinite(detection.newestEventTime) ? [[(clock() - detection.newestEventTime) / 1000, {}]] : []);
+    this.gaugeFrom('flowhound_watermark_seconds', 'Event time up to which every window is closed (UNIX seconds)', () =>
+      Number.isFinite(detection.watermark) ? [[detection.watermark / 1000, {}]] : []);
+    this.gaugeFrom('flowhound_alerts_active', 'Alerts currently firing', () => {
+      const counts = new Map<string, number>();
+      for (const alert of detection.activeAlerts()) counts.set(`${alert.category}|${alert.severity}`, (counts.get(`${alert.category}|${alert.severity}`) ?? 0) + 1);
+      return [...counts].map(([key, n]) => { const [category, severity] = key.split('|'); return [n, { category, severity }]; });
+    });
+  }
+
+  observeSinks(sinks: MeteredSink[]): void {
+    this.counterFrom('flowhound_sink_deliveries', 'Alert deliveries by sink and result', () =>
+      sinks.flatMap((s) => [[s.stats.delivered, { sink: s.name, result: 'ok' }], [s.stats.failed, { sink: s.name, result: 'error' }]] as [number, Attributes][]));
+    this.counterFrom('flowhound_sink_dropped', 'Alerts a sink dropped because its buffer was full', () => sinks.map((s) => [s.stats.dropped, { sink: s.name }]));
+    this.gaugeFrom('flowhound_sink_buffered', 'Alerts waiting in a sink buffer for delivery', () => sinks.map((s) => [s.stats.buffered, { sink: s.name }]));
+  }
+
+  /** Per-window volumes, labelled by workload for the top-N and `other` for the rest. */
+  onWindow(window: WindowStats): void {
+    const label = this.top.observe(window.key, window.bytesOut + window.inboundBytes);
+    const attributes = this.workloadAttributes(label, window);
+    if (window.externalBytesOut > 0) this.workloadBytes.add(window.externalBytesOut, { ...attributes, direction: 'egress' });
+    if (window.internalBytesOut > 0) this.workloadBytes.add(window.internalBytesOut, { ...attributes, direction: 'east_west' });
+    if (window.connections > 0) this.workloadConnections.add(window.connections, { ...attributes, direction: 'outbound' });
+    if (window.inboundConnections > 0) this.workloadConnections.add(window.inboundConnections, { ...attributes, direction: 'inbound' });
+  }
+
+  onFindings(findings: Finding[]): void {
+    for (const f of findings) this.findings.add(1, { detector: f.detector });
+  }
+
+  /** An alert sink that counts new alerts and keeps the anomaly-score gauge current. */
+  alertSink(): AlertSink {
+    return {
+      write: async (alerts: Alert[]) => {
+        for (const alert of alerts) {
+          const key = `${alert.workload.cluster}/${alert.workload.namespace}/${alert.workload.name}|${alert.detector}`;
+          if (alert.status === 'resolved') {
+            this.scores.delete(key);
+            continue;
+          }
+          if (alert.count === 1) this.alerts.add(1, { detector: alert.detector, category: alert.category, technique: alert.technique, severity: alert.severity });
+          const label = this.top.label(`${alert.workload.cluster}/${alert.workload.namespace}/${alert.workload.name}`);
+          if (label === OTHER) continue;
+          this.scores.set(key, { score: alert.score, attributes: { cluster: alert.workload.cluster, namespace: alert.workload.namespace, workload: alert.workload.name, detector: alert.detector } });
+        }
+      },
+      close: async () => {},
+    };
+  }
+
+  private workloadAttributes(label: string, window: WindowStats): Attributes {
+    if (label === OTHER) return { cluster: OTHER, namespace: OTHER, workload: OTHER };
+    return { cluster: window.workload.cluster, namespace: window.workload.namespace, workload: window.workload.name };
+  }
+
+  private counterFrom(name: string, description: string, read: () => [number, Attributes][]): void {
+    this.meter.createObservableCounter(name, { description }).addCallback((result) => {
+      for (const [value, attributes] of read()) result.observe(value, attributes);
+    });
+  }
+
+  private gaugeFrom(name: string, description: string, read: () => [number, Attributes][]): void {
+    this.meter.createObservableGauge(name, { description }).addCallback((result) => {
+      for (const [value, attributes] of read()) result.observe(value, attributes);
+    });
+  }
+}
