@@ -107,7 +107,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   const metrics = options.metrics;
   if (metrics !== undefined) alertSinks.push(metrics.alertSink());
   const detection = buildDetection(config.detection, alertSinks, metrics === undefined ? {} : {
-    onWindow: (window) => metrics.onWindow(window),
+    onWindow: (window, baseline) => metrics.onWindow(window, baseline),
     onFindings: (findings) => metrics.onFindings(findings),
   });
   const stages = [...(options.stages ?? [])];

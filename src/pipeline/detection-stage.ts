@@ -39,7 +39,7 @@ export interface DetectionStageOptions {
   /** Called with every record that arrived after its window closed. */
   onLate?: (record: NormalizedRecord) => void;
   /** Called with every workload window as it closes (metrics read volumes from it). */
-  onWindow?: (window: WindowStats) => void;
+  onWindow?: (window: WindowStats, baseline: WorkloadBaseline | undefined) => void;
   /** Called with every batch of findings (metrics keep the current anomaly scores). */
   onFindings?: (findings: Finding[]) => void;
 }
@@ -171,7 +171,7 @@ export class DetectionStage implements RecordStage {
       const findings: Finding[] = [];
       for (const window of windows.values()) {
         findings.push(...this.judge(window));
-        this.options.onWindow?.(window);
+        this.options.onWindow?.(window, this.baselines.peek(window.key));
       }
       this.stats.findings += findings.length;
       if (findings.length > 0) this.options.onFindings?.(findings);

@@ -1,7 +1,9 @@
 import type { Attributes, Meter } from '@opentelemetry/api';
 import type { AlertSink } from '../alerts/alert-sink.ts';
 import type { WindowStats } from '../baseline/window-stats.ts';
-import type { Alert, Finding } from '../model/alert.ts';
+import { CATEGORIES, SEVERITIES, type Alert, type Finding } from '../model/alert.ts';
+import type { WorkloadBaseline } from '../baseline/workload-baseline.ts';
+import { robust } from '../baseline/series.ts';
 import type { DetectionStage } from '../pipeline/detection-stage.ts';
 import type { Ingest } from '../pipeline/ingest.ts';
 import type { KafkaSource } from '../sources/kafka-source.ts';
@@ -31,7 +33,10 @@ export class PipelineMetrics {
   private readonly workloadBytes;
   private readonly workloadConnections;
   private readonly findings;
+  private readonly workloadFindings;
   private readonly alerts;
+  /** Observed vs baseline external bytes of the last window, and known peers, per top-N workload. */
+  private readonly windows = new Map<string, { attributes: Attributes; observed: number; median: number; p95: number; peers: number }>();
   private readonly batchDuration;
   /** Current anomaly score of firing alerts, per `workload key|detector`. */
   private readonly scores = new Map<string, { attributes: Attributes; score: number }>();
@@ -42,7 +47,20 @@ export class PipelineMetrics {
     this.workloadBytes = meter.createCounter('flowhound_workload_bytes', { unit: 'By', description: 'Bytes sent by a workload, by direction (egress = outside the cluster, east_west = inside); top-N workloads, the rest as workload="other"' });
     this.workloadConnections = meter.createCounter('flowhound_workload_connections', { description: 'Connections of a workload by direction (outbound, inbound); top-N workloads, the rest as workload="other"' });
     this.findings = meter.createCounter('flowhound_findings', { description: 'Detector findings, before deduplication into alerts' });
+    this.workloadFindings = meter.createCounter('flowhound_workload_findings', { description: 'Detector findings per workload; top-N workloads, the rest as workload="other"' });
     this.alerts = meter.createCounter('flowhound_alerts', { description: 'New alerts raised' });
+    const egressWindow = meter.createObservableGauge('flowhound_workload_egress_window_bytes', { description: 'External bytes out in the last closed window, observed and the workload\'s baseline (stat=observed|median|p95); top-N workloads' });
+    egressWindow.addCallback((result) => {
+      for (const w of this.windows.values()) {
+        result.observe(w.observed, { ...w.attributes, stat: 'observed' });
+        result.observe(w.median, { ...w.attributes, stat: 'median' });
+        result.observe(w.p95, { ...w.attributes, stat: 'p95' });
+      }
+    });
+    const peers = meter.createObservableGauge('flowhound_workload_known_peers', { description: 'Edges (peer, port, protocol) in the workload\'s baseline; top-N workloads' });
+    peers.addCallback((result) => {
+      for (const w of this.windows.values()) result.observe(w.peers, w.attributes);
+    });
     this.batchDuration = meter.createHistogram('flowhound_batch_duration_seconds', {
       unit: 's', description: 'Time to process one batch end to end (decode, dead letters, detection, sinks)',
       advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
@@ -90,7 +108,9 @@ export class PipelineMetrics {
     this.gaugeFrom('flowhound_watermark_seconds', 'Event time up to which every window is closed (UNIX seconds)', () =>
       Number.isFinite(detection.watermark) ? [[detection.watermark / 1000, {}]] : []);
     this.gaugeFrom('flowhound_alerts_active', 'Alerts currently firing', () => {
+      // Every category × severity, zero included, so dashboards show 0 rather than "no data".
       const counts = new Map<string, number>();
+      for (const category of CATEGORIES) for (const severity of SEVERITIES) counts.set(`${category}|${severity}`, 0);
       for (const alert of detection.activeAlerts()) counts.set(`${alert.category}|${alert.severity}`, (counts.get(`${alert.category}|${alert.severity}`) ?? 0) + 1);
       return [...counts].map(([key, n]) => { const [category, severity] = key.split('|'); return [n, { category, severity }]; });
     });
@@ -104,9 +124,15 @@ export class PipelineMetrics {
   }
 
   /** Per-window volumes, labelled by workload for the top-N and `other` for the rest. */
-  onWindow(window: WindowStats): void {
+  onWindow(window: WindowStats, baseline?: WorkloadBaseline): void {
     const label = this.top.observe(window.key, window.bytesOut + window.inboundBytes);
     const attributes = this.workloadAttributes(label, window);
+    if (label !== OTHER && baseline !== undefined) {
+      const history = robust(baseline.externalBytesOut);
+      this.windows.set(window.key, { attributes, observed: window.externalBytesOut, median: history.median, p95: history.p95, peers: baseline.peers.size });
+    }
+    // Workloads that lost their slot stop being reported one by one; the map never outgrows top-N + recent evictions.
+    if (this.windows.size > 2 * this.top.limitOfNamed) for (const key of this.windows.keys()) if (this.top.label(key) === OTHER) this.windows.delete(key);
     if (window.externalBytesOut > 0) this.workloadBytes.add(window.externalBytesOut, { ...attributes, direction: 'egress' });
     if (window.internalBytesOut > 0) this.workloadBytes.add(window.internalBytesOut, { ...attributes, direction: 'east_west' });
     if (window.connections > 0) this.workloadConnections.add(window.connections, { ...attributes, direction: 'outbound' });
@@ -114,7 +140,12 @@ export class PipelineMetrics {
   }
 
   onFindings(findings: Finding[]): void {
-    for (const f of findings) this.findings.add(1, { detector: f.detector });
+    for (const f of findings) {
+      this.findings.add(1, { detector: f.detector });
+      const label = this.top.label(`${f.workload.cluster}/${f.workload.namespace}/${f.workload.name}`);
+      const attributes = label === OTHER ? { cluster: OTHER, namespace: OTHER, workload: OTHER } : { cluster: f.workload.cluster, namespace: f.workload.namespace, workload: f.workload.name };
+      this.workloadFindings.add(1, { ...attributes, detector: f.detector });
+    }
   }
 
   /** An alert sink that counts new alerts and keeps the anomaly-score gauge current. */
@@ -124,7 +155,9 @@ export class PipelineMetrics {
         for (const alert of alerts) {
           const key = `${alert.workload.cluster}/${alert.workload.namespace}/${alert.workload.name}|${alert.detector}`;
           if (alert.status === 'resolved') {
-            this.scores.delete(key);
+            // Kept at 0 (not deleted) so the series shows the alert ended; bounded by top-N × detectors.
+            const held = this.scores.get(key);
+            if (held !== undefined) held.score = 0;
             continue;
           }
           if (alert.count === 1) this.alerts.add(1, { detector: alert.detector, category: alert.category, technique: alert.technique, severity: alert.severity });

@@ -53,6 +53,10 @@ export class TopWorkloads {
     return this.admitted.size;
   }
 
+  get limitOfNamed(): number {
+    return this.limit;
+  }
+
   private admit(key: string): string {
     this.admitted.add(key);
     this.everNamed++;
