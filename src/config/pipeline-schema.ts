@@ -152,7 +152,18 @@ const fileAlertSinkSchema = z.strictObject({
   path: z.string().min(1),
 });
 
-export const alertSinkSchema = z.discriminatedUnion('type', [alertmanagerSinkSchema, kafkaAlertSinkSchema, fileAlertSinkSchema]);
+const faroSinkSchema = z.strictObject({
+  type: z.literal('faro'),
+  /** Grafana Alloy faro.receiver endpoint, e.g. http://alloy:12347/collect. */
+  url: z.url(),
+  /** The receiver's api_key (sent as X-API-Key). */
+  api_key: z.string().optional(),
+  max_buffered: z.number().int().positive().default(10_000),
+  /** Pipeline measurements (records/s, event-time lag, active alerts) every N seconds; 0 = off. */
+  measure_interval_seconds: z.number().int().nonnegative().default(30),
+});
+
+export const alertSinkSchema = z.discriminatedUnion('type', [alertmanagerSinkSchema, kafkaAlertSinkSchema, fileAlertSinkSchema, faroSinkSchema]);
 
 export const pipelineSchema = z.strictObject({
   name,

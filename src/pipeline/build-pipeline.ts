@@ -8,6 +8,7 @@ import type { DeadLetterSink } from '../sinks/dead-letter.ts';
 import { DeadLetterFile } from '../sinks/dead-letter-file.ts';
 import { DeadLetterTopic } from '../sinks/dead-letter-kafka.ts';
 import { AlertmanagerSink } from '../sinks/alertmanager.ts';
+import { FaroSink } from '../sinks/faro.ts';
 import { KafkaAlertSink } from '../sinks/kafka-alerts.ts';
 import { RecordsFile } from '../sinks/records-file.ts';
 import { FileSource } from '../sources/file-source.ts';
@@ -97,13 +98,23 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
       : new DeadLetterFile(deadLetterPath ?? DEFAULT_DEAD_LETTER_FILE);
 
   const alertSinks: AlertSink[] = [...(options.alertSinks ?? [])];
+  const faroSinks: { name: string; config: Extract<PipelineConfig['sinks'][string], { type: 'faro' }> }[] = [];
   for (const [name, sink] of Object.entries(config.sinks)) {
     if (sink.type === 'alertmanager') alertSinks.push(new AlertmanagerSink(name, sink, logger));
     else if (sink.type === 'kafka') alertSinks.push(new KafkaAlertSink(name, { kafka: kafkaClient(), topic: sink.topic, partitions: sink.partitions, replicationFactor: sink.replication_factor, logger, maxBuffered: 10_000 }));
+    else if (sink.type === 'faro') faroSinks.push({ name, config: sink });
     else alertSinks.push(new AlertsFile(sink.path));
   }
   if (options.alertsOut !== undefined) alertSinks.push(new AlertsFile(options.alertsOut));
   if (options.printAlerts === true) alertSinks.push(new ConsoleAlerts());
+  // Faro sinks report pipeline measurements, so they read the stages built below.
+  let measure: () => Record<string, number> = () => ({});
+  for (const { name, config: faro } of faroSinks) {
+    alertSinks.push(new FaroSink(name, {
+      url: faro.url, maxBuffered: faro.max_buffered, measureIntervalSeconds: faro.measure_interval_seconds, logger,
+      measure: () => measure(), ...(faro.api_key === undefined ? {} : { apiKey: faro.api_key }),
+    }));
+  }
   const metrics = options.metrics;
   if (metrics !== undefined) alertSinks.push(metrics.alertSink());
   const detection = buildDetection(config.detection, alertSinks, metrics === undefined ? {} : {
@@ -124,6 +135,21 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(metrics === undefined ? {} : { onBatch: (source: string, seconds: number) => metrics.onBatch(source, seconds) }),
   });
+  let lastReceived = 0;
+  let lastMeasured = Date.now();
+  measure = () => {
+    const received = ingest.stats.total(ingest.stats.received);
+    const now = Date.now();
+    const values = {
+      records_per_second: Math.round(((received - lastReceived) * 1000) / Math.max(1, now - lastMeasured)),
+      event_time_lag_seconds: Number.isFinite(detection.newestEventTime) ? Math.round((now - detection.newestEventTime) / 1000) : 0,
+      alerts_active: detection.activeAlerts().length,
+      baselines: detection.baselines.size,
+    };
+    lastReceived = received;
+    lastMeasured = now;
+    return values;
+  };
   if (metrics !== undefined) {
     metrics.observeIngest(ingest, deadLetter instanceof DeadLetterTopic ? 'topic' : 'file');
     metrics.observeDetection(detection);

@@ -16,7 +16,7 @@ import { buildPipeline } from '../../src/pipeline/build-pipeline.ts';
 import { decodeMessage } from '../../src/parsers/record-decoder.ts';
 import { eventTime } from '../../src/model/normalized-record.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
-import { createTopics, produceWithKcat } from '../harness/kcat.ts';
+import { consumeWithKcat, createTopics, produceWithKcat } from '../harness/kcat.ts';
 
 const brokers = inject('kafkaBrokers');
 const FILES = ['datasets/sample/calico-flows.jsonl.gz', 'datasets/sample/calico-dns.jsonl.gz', 'datasets/sample/hubble-flows.jsonl.gz'];
@@ -52,6 +52,7 @@ describe('detection through Kafka', () => {
       kafka: { brokers: [brokers] },
       sources: { sample: { type: 'kafka', topics: [topic], format: 'auto', group_id: `g-${topic}` } },
       dead_letter: { topic: `${topic}-dead` },
+      sinks: { siem: { type: 'kafka', topic: `${topic}-alerts` } },
     }, 'integration test');
     const pipeline = buildPipeline(config, { logger: silentLogger, alertSinks: [viaKafka] });
     const running = pipeline.run();
@@ -69,6 +70,10 @@ describe('detection through Kafka', () => {
 
     expect(pipeline.detection.stats.late).toBe(0);
     expect(fingerprints(viaKafka.alerts)).toEqual(fingerprints(inProcess.alerts));
+    // The alerts topic (for SIEMs) holds every alert emission as JSON, keyed by fingerprint.
+    const emitted = await consumeWithKcat(brokers, `${topic}-alerts`, { count: viaKafka.alerts.length, timeoutMs: 30_000 });
+    expect(emitted.map((m) => m.key).sort()).toEqual(viaKafka.alerts.map((a) => a.fingerprint).sort());
+    expect(emitted.every((m) => JSON.parse(m.value!).fingerprint === m.key)).toBe(true);
     const labels = loadLabels('datasets/sample/labels.jsonl');
     const evaluation = score(labels, viaKafka.alerts.map((alert) => ({ alert, raisedAt: Date.parse(alert.endsAt) })), 1);
     const missed = evaluation.scenarios.filter((s) => !s.detected).map((s) => s.scenario);
