@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { FlowhoundError } from '../errors.ts';
 import { pipelineSchema, type PipelineConfig } from './pipeline-schema.ts';
@@ -47,15 +47,19 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const WHOLE_VARIABLE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
 
 function interpolate(value: unknown, at: string[], path: string, env: NodeJS.ProcessEnv): unknown {
   if (typeof value === 'string') {
-    return value.replace(VARIABLE, (_match, variable: string, fallback: string | undefined) => {
+    const replaced = value.replace(VARIABLE, (_match, variable: string, fallback: string | undefined) => {
       const found = env[variable];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
       throw new FlowhoundError('FH_CONFIG_INVALID', `${path}: ${at.join('.') || '(top level)'}: environment variable ${variable} is not set and has no default (write \${${variable}:-value})`);
     });
+    // A value that is one placeholder takes the type it reads as (`port: ${PORT:-9464}` is a number).
+    if (WHOLE_VARIABLE.test(value) && /^(-?\d+(\.\d+)?|true|false)$/.test(replaced)) return parseYaml(replaced) as unknown;
+    return replaced;
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolate(item, [...at, String(i)], path, env));
   if (value !== null && typeof value === 'object') {

@@ -1,9 +1,12 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
 import { decodeMessage } from '../parsers/record-decoder.ts';
 import type { DeadLetter, DeadLetterSink } from '../sinks/dead-letter.ts';
 import type { SourceBatch } from '../sources/types.ts';
 import { IngestStats } from './ingest-stats.ts';
 import type { RecordStage } from './record-stage.ts';
+
+const tracer = trace.getTracer('flowhound');
 
 export interface IngestOptions {
   deadLetter: DeadLetterSink;
@@ -33,13 +36,33 @@ export class Ingest {
 
   async handle(batch: SourceBatch): Promise<void> {
     const started = performance.now();
-    const { records, letters } = this.decode(batch);
-    await this.deliver(records, letters);
+    // A no-op unless OTEL_* variables enabled tracing (see telemetry/otel.ts).
+    await tracer.startActiveSpan('flowhound.batch', { attributes: { 'flowhound.source': batch.source, 'flowhound.messages': batch.messages.length } }, async (span) => {
+      try {
+        const { records, letters } = this.decode(batch);
+        await this.deliver(records, letters);
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
     this.options.onBatch?.(batch.source, (performance.now() - started) / 1000, batch.messages.length);
   }
 
   /** Decodes a batch and counts the outcome; nothing leaves until `deliver`. */
   decode(batch: SourceBatch): { records: NormalizedRecord[]; letters: DeadLetter[] } {
+    return tracer.startActiveSpan('flowhound.decode', (span) => {
+      const decoded = this.decodeBatch(batch);
+      span.setAttributes({ 'flowhound.source': batch.source, 'flowhound.records': decoded.records.length, 'flowhound.rejected': decoded.letters.length });
+      span.end();
+      return decoded;
+    });
+  }
+
+  private decodeBatch(batch: SourceBatch): { records: NormalizedRecord[]; letters: DeadLetter[] } {
     const { stats, options } = this;
     const now = this.clock();
     const ctx = { cluster: batch.cluster, now, maxFutureSkewMs: options.maxFutureSkewMs };
@@ -68,9 +91,15 @@ export class Ingest {
 
   /** Dead-letters the rejects, then hands the records to every stage, in order. */
   async deliver(records: NormalizedRecord[], letters: DeadLetter[]): Promise<void> {
-    await this.options.deadLetter.write(letters);
-    this.stats.deadLettered += letters.length;
-    for (const stage of this.options.stages) await stage.process(records);
+    await tracer.startActiveSpan('flowhound.deliver', { attributes: { 'flowhound.records': records.length, 'flowhound.dead_letters': letters.length } }, async (span) => {
+      try {
+        await this.options.deadLetter.write(letters);
+        this.stats.deadLettered += letters.length;
+        for (const stage of this.options.stages) await stage.process(records);
+      } finally {
+        span.end();
+      }
+    });
   }
 
   async close(): Promise<void> {

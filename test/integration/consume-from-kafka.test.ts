@@ -152,7 +152,7 @@ describe('consuming Calico and Hubble records from Kafka', () => {
     await createTopics(brokers, [topic], 1);
     await produceWithKcat(brokers, topic, [fixture('hubble/full-dropped-egress.json'), '{"bad"']);
     const child = spawn(process.execPath, ['bin/flowhound.js', 'run', '--pipeline', 'pipelines/hubble.yaml', '--log-level', 'warn'], {
-      env: { ...process.env, KAFKA_BROKERS: brokers, HUBBLE_TOPIC: topic, FLOWHOUND_DEAD_LETTER_TOPIC: `cli-dead-${run}` },
+      env: { ...process.env, KAFKA_BROKERS: brokers, HUBBLE_TOPIC: topic, FLOWHOUND_DEAD_LETTER_TOPIC: `cli-dead-${run}`, FLOWHOUND_METRICS_PORT: '0' },
     });
     let stdout = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });
