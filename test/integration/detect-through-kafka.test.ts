@@ -5,35 +5,17 @@
  * as the in-process replay of the same files.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, inject, it } from 'vitest';
 import { MemoryAlertSink } from '../../src/alerts/alert-sink.ts';
 import { validatePipeline } from '../../src/config/load-pipeline.ts';
 import { loadLabels } from '../../src/evaluation/labels.ts';
 import { score } from '../../src/evaluation/score.ts';
 import { buildPipeline } from '../../src/pipeline/build-pipeline.ts';
-import { decodeMessage } from '../../src/parsers/record-decoder.ts';
-import { eventTime } from '../../src/model/normalized-record.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { consumeWithKcat, createTopics, produceWithKcat } from '../harness/kcat.ts';
+import { SAMPLE_FILES, sampleLinesInEventTime } from '../harness/sample.ts';
 
 const brokers = inject('kafkaBrokers');
-const FILES = ['datasets/sample/calico-flows.jsonl.gz', 'datasets/sample/calico-dns.jsonl.gz', 'datasets/sample/hubble-flows.jsonl.gz'];
-
-/** The sample's lines in event-time order, as a shipper merging its inputs would send them. */
-function linesInEventTime(): string[] {
-  const ctx = { cluster: 'prod-eu', now: Date.now(), maxFutureSkewMs: 3600_000 };
-  const timed: { time: number; line: string }[] = [];
-  for (const file of FILES) {
-    for (const line of gunzipSync(readFileSync(file)).toString('utf8').split('\n')) {
-      if (line === '') continue;
-      const decoded = decodeMessage(line, 'auto', ctx, 1 << 20);
-      timed.push({ time: decoded.status === 'ok' ? eventTime(decoded.record) : 0, line });
-    }
-  }
-  return timed.sort((a, b) => a.time - b.time).map((t) => t.line);
-}
 
 function fingerprints(alerts: { fingerprint: string; status: string }[]): string[] {
   return [...new Set(alerts.filter((a) => a.status === 'firing').map((a) => a.fingerprint))].sort();
@@ -43,7 +25,7 @@ describe('detection through Kafka', () => {
   it('catches every labelled attack of the sample, with the alerts of the in-process replay', async () => {
     const topic = `sample-${randomUUID().slice(0, 8)}`;
     await createTopics(brokers, [topic], 1);
-    const lines = linesInEventTime();
+    const lines = sampleLinesInEventTime();
     await produceWithKcat(brokers, topic, lines);
 
     const viaKafka = new MemoryAlertSink();
@@ -65,7 +47,7 @@ describe('detection through Kafka', () => {
     await running; // closes the last windows, as the end of a replay does
 
     const inProcess = new MemoryAlertSink();
-    const replay = buildPipeline({ ...config, sources: { files: { type: 'file', paths: FILES, format: 'auto', max_batch_records: 2000 } } }, { logger: silentLogger, alertSinks: [inProcess], mergeFilesByEventTime: true, deadLetterFile: '/dev/null' });
+    const replay = buildPipeline({ ...config, sources: { files: { type: 'file', paths: SAMPLE_FILES, format: 'auto', max_batch_records: 2000 } } }, { logger: silentLogger, alertSinks: [inProcess], mergeFilesByEventTime: true, deadLetterFile: '/dev/null' });
     await replay.run();
 
     expect(pipeline.detection.stats.late).toBe(0);

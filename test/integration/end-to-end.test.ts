@@ -9,42 +9,26 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DASHBOARDS } from '../../dashboards/build-dashboards.ts';
 import { validatePipeline } from '../../src/config/load-pipeline.ts';
 import { loadLabels } from '../../src/evaluation/labels.ts';
-import { eventTime } from '../../src/model/normalized-record.ts';
 import { buildPipeline, type BuiltPipeline } from '../../src/pipeline/build-pipeline.ts';
-import { decodeMessage } from '../../src/parsers/record-decoder.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/otel.ts';
 import { PipelineMetrics } from '../../src/telemetry/pipeline-metrics.ts';
 import { createTopics, produceWithKcat } from '../harness/kcat.ts';
+import { sampleLinesInEventTime } from '../harness/sample.ts';
 import { startService, type Service } from '../harness/service.ts';
 import { fixture } from '../unit/fixture.ts';
 
 const brokers = inject('kafkaBrokers');
-const FILES = ['datasets/sample/calico-flows.jsonl.gz', 'datasets/sample/calico-dns.jsonl.gz', 'datasets/sample/hubble-flows.jsonl.gz'];
 const BAD = ['{"start_time": 17', '{"hello":"world"}', fixture('hubble/dns-request.json'), fixture('hubble/lost-events.json')];
 
-/**
- * The sample in event-time order, cut a little after the last labelled attack ends, so its
- * alerts are still firing when the test looks at Alertmanager (earlier ones have resolved).
- */
+/** Cut a little after the last labelled attack ends, so its alerts still fire when the test looks. */
 function sampleInEventTime(): string[] {
-  const cutoff = Math.max(...loadLabels('datasets/sample/labels.jsonl').map((l) => l.endMs)) + 10 * 60_000;
-  const ctx = { cluster: 'prod-eu', now: Date.now(), maxFutureSkewMs: 3600_000 };
-  const timed: { time: number; line: string }[] = [];
-  for (const file of FILES) {
-    for (const line of gunzipSync(readFileSync(file)).toString('utf8').split('\n')) {
-      if (line === '') continue;
-      const decoded = decodeMessage(line, 'auto', ctx, 1 << 20);
-      timed.push({ time: decoded.status === 'ok' ? eventTime(decoded.record) : 0, line });
-    }
-  }
-  return timed.filter((t) => t.time <= cutoff).sort((a, b) => a.time - b.time).map((t) => t.line);
+  return sampleLinesInEventTime(Math.max(...loadLabels('datasets/sample/labels.jsonl').map((l) => l.endMs)) + 10 * 60_000);
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
