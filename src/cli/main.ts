@@ -2,9 +2,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadPipelineFile, validatePipeline } from '../config/load-pipeline.ts';
 import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
-import { buildPipeline, type BuildOptions } from '../pipeline/build-pipeline.ts';
+import { buildPipeline, DEFAULT_DEAD_LETTER_FILE, type BuildOptions } from '../pipeline/build-pipeline.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { ArrowStage } from '../arrow/arrow-stage.ts';
+import { replayMerged } from '../pipeline/event-time-merge.ts';
+import { Ingest } from '../pipeline/ingest.ts';
+import { DeadLetterFile } from '../sinks/dead-letter-file.ts';
 import type { AlertSink } from '../alerts/alert-sink.ts';
 import { AlertTally } from '../alerts/alert-tally.ts';
 import { loadLabels } from '../evaluation/labels.ts';
@@ -27,6 +31,7 @@ Usage:
   flowhound run --pipeline FILE [options]       consume Kafka (long-running) as the pipeline says
   flowhound replay FILE... [options]            run the pipeline in-process over JSON-lines files
   flowhound evaluate --labels FILE DATA...      replay labelled data and score detection
+  flowhound convert IN... --to FILE.arrow       JSON lines (gzip too) → flowhound's Arrow dataset
   flowhound validate FILE...                    check pipeline files and exit
   flowhound help [COMMAND]                      this text, or a command's
 
@@ -77,6 +82,19 @@ the event time to detect; false alerts per 100 workload-hours; precision and rec
   --alerts-out FILE     write the alerts as JSON lines
 ${COMMON_HELP}
 `,
+  convert: `Usage: flowhound convert IN... --to FILE.arrow [options]
+
+Converts Calico flow/DNS and Hubble JSON lines (gzip too; - for stdin) into flowhound's
+Arrow dataset (one table of normalised records, merged in event time, dictionary-encoded),
+streaming. \`replay\` and \`evaluate\` read it like JSON lines.
+
+  --to FILE             output (.arrow); - writes an Arrow IPC stream to stdout
+  --stream              write the IPC stream format instead of the file format (for pipes)
+  --cluster NAME        cluster name for formats that carry none (Calico)
+  --labels FILE         fill the label column from labelled attack windows
+  --dead-letter FILE    rejected records (default ./flowhound-dead-letter.jsonl, only if needed)
+  -h, --help            this text
+`,
   validate: `Usage: flowhound validate FILE...
 
 Validates pipeline files: every error names the file, the field and what was expected.
@@ -120,6 +138,8 @@ export async function main(argv: string[]): Promise<number> {
         return await replayCommand(rest);
       case 'evaluate':
         return await evaluateCommand(rest);
+      case 'convert':
+        return await convertCommand(rest);
       case 'validate':
         return validateCommand(rest);
       default:
@@ -252,6 +272,28 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const evaluation = score(labels, raised, workloadHours);
   process.stdout.write('\n' + formatEvaluation(evaluation));
   if (typeof values.json === 'string') writeFileSync(values.json, JSON.stringify(evaluation, null, 2) + '\n');
+  return EXIT.ok;
+}
+
+async function convertCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { to: { type: 'string' }, stream: { type: 'boolean' }, cluster: { type: 'string' }, labels: { type: 'string' }, 'dead-letter': { type: 'string' } });
+  if (values.help === true) return help('convert');
+  if (typeof values.to !== 'string') throw new FlowhoundError('FH_USAGE', 'convert needs --to FILE.arrow');
+  if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'convert needs at least one input file (or - for stdin)');
+  const labels = typeof values.labels === 'string' ? loadLabels(values.labels) : [];
+  const config = replayConfig(values, positionals);
+  const deadLetterPath = typeof values['dead-letter'] === 'string' ? values['dead-letter'] : DEFAULT_DEAD_LETTER_FILE;
+  const deadLetter = new DeadLetterFile(deadLetterPath);
+  const stage = new ArrowStage(values.to, { format: values.stream === true ? 'stream' : 'file', labels });
+  const ingest = new Ingest({ deadLetter, stages: [stage], maxRecordBytes: config.limits.max_record_bytes, maxFutureSkewMs: config.limits.max_future_skew_seconds * 1000 });
+  const started = Date.now();
+  await replayMerged(ingest, positionals.map((path) => ({ path, format: 'auto', cluster: config.cluster, source: 'files' })), 2_000);
+  await ingest.close();
+  const bytesIn = positionals.reduce((sum, p) => sum + (p === '-' ? 0 : statSync(p).size), 0);
+  const bytesOut = values.to === '-' ? 0 : statSync(values.to).size;
+  const out = values.to === '-' ? process.stderr : process.stdout;
+  out.write(formatSummary(ingest.stats, `file ${deadLetterPath}`, Date.now() - started));
+  out.write(`wrote ${stage.writer.rows.written} rows to ${values.to}${bytesOut > 0 ? ` (${(bytesOut / 1e6).toFixed(1)} MB from ${(bytesIn / 1e6).toFixed(1)} MB of input)` : ''}\n`);
   return EXIT.ok;
 }
 

@@ -1,5 +1,6 @@
 import { eventTime, type NormalizedRecord } from '../model/normalized-record.ts';
 import type { FormatOption } from '../model/record-format.ts';
+import { isArrowFile, readArrowRecords } from '../arrow/record-reader.ts';
 import { readLineBatches } from '../sources/file-source.ts';
 import type { Ingest } from './ingest.ts';
 
@@ -15,9 +16,26 @@ interface Lane {
  * Memory holds about one batch per file: a lane is read again only when its buffer is empty.
  */
 export async function replayMerged(ingest: Ingest, files: { path: string; format: FormatOption; cluster: string; source: string }[], maxBatch: number): Promise<void> {
-  const lanes: Lane[] = files.map((file) => {
+  const lanes: Lane[] = [];
+  for (const file of files) {
+    if (await isArrowFile(file.path)) {
+      const batches = readArrowRecords(file.path);
+      lanes.push({
+        buffer: [],
+        done: false,
+        next: async () => {
+          for (;;) {
+            const step = await batches.next();
+            if (step.done) return undefined;
+            ingest.countNormalized(file.source, step.value);
+            if (step.value.length > 0) return step.value.sort(byEventTime);
+          }
+        },
+      });
+      continue;
+    }
     const batches = readLineBatches(file.path, maxBatch);
-    return {
+    lanes.push({
       buffer: [],
       done: false,
       next: async () => {
@@ -29,8 +47,8 @@ export async function replayMerged(ingest: Ingest, files: { path: string; format
           if (records.length > 0) return records.sort(byEventTime);
         }
       },
-    };
-  });
+    });
+  }
 
   for (;;) {
     for (const lane of lanes) {

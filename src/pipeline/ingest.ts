@@ -89,6 +89,12 @@ export class Ingest {
     return { records, letters };
   }
 
+  /** Counts records that arrive already normalised (Arrow datasets), as if decoded. */
+  countNormalized(source: string, records: NormalizedRecord[]): void {
+    this.stats.countReceived(source, records.length);
+    for (const record of records) this.stats.countRecord(source, record.format, record.kind);
+  }
+
   /** Dead-letters the rejects, then hands the records to every stage, in order. */
   async deliver(records: NormalizedRecord[], letters: DeadLetter[]): Promise<void> {
     await tracer.startActiveSpan('flowhound.deliver', { attributes: { 'flowhound.records': records.length, 'flowhound.dead_letters': letters.length } }, async (span) => {
