@@ -2,7 +2,7 @@
  * Deterministic generator of multi-cluster AI-platform traffic with labelled attacks.
  *
  *   node datasets/generator/main.ts --seed 7 --hours 24 --out datasets/sample [--scale 1]
- *        [--attacks all|none|name,name] [--attack-scale 1] [--start 2026-11-01T00:00:00Z] [--gzip]
+ *        [--attacks all|none|name,name] [--attack-scale 1] [--start 2026-11-01T00:00:00Z] [--gzip] [--arrow]
  *
  * Writes calico-flows.jsonl, calico-dns.jsonl (cluster prod-eu, Calico), hubble-flows.jsonl
  * (cluster dev-us, Hubble exporter), labels.jsonl and manifest.json. Same options, same bytes.
@@ -18,6 +18,11 @@ import { Random } from './random.ts';
 import { schedule, SCENARIOS, type AttackContext } from './attacks.ts';
 import { addWorkload, devCluster, prodCluster, rollOut, scale as scaleWorkload, WINDOW_MS, workload } from './topology.ts';
 import { pod, type SimWindow } from './traffic.ts';
+import { ArrowStage } from '../../src/arrow/arrow-stage.ts';
+import { loadLabels } from '../../src/evaluation/labels.ts';
+import { replayMerged } from '../../src/pipeline/event-time-merge.ts';
+import { Ingest } from '../../src/pipeline/ingest.ts';
+import { DeadLetterFile } from '../../src/sinks/dead-letter-file.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     'attack-scale': { type: 'string', default: '1' },
     start: { type: 'string', default: '2026-11-01T00:00:00Z' },
     gzip: { type: 'boolean', default: false },
+    /** Also write records.arrow.gz: the same records normalised into flowhound's Arrow dataset, labelled. */
+    arrow: { type: 'boolean', default: false },
   },
 });
 
@@ -137,4 +144,11 @@ const manifest = {
   scenarios: labels.length,
 };
 writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+if (values.arrow) {
+  const labelsPath = join(out, 'labels.jsonl');
+  const stage = new ArrowStage(join(out, 'records.arrow.gz'), { labels: loadLabels(labelsPath) });
+  const ingest = new Ingest({ deadLetter: new DeadLetterFile(join(out, 'dead-letter.jsonl')), stages: [stage], maxRecordBytes: 1 << 20, maxFutureSkewMs: Number.MAX_SAFE_INTEGER });
+  await replayMerged(ingest, Object.values(files).map((f) => ({ path: f.path, format: 'auto' as const, cluster: prod.name, source: 'generator' })), 2_000);
+  await ingest.close();
+}
 process.stderr.write(`generator: ${JSON.stringify(manifest.records)} records, ${labels.length} scenarios → ${out}\n`);

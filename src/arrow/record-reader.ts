@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { RecordBatchReader, type RecordBatch, type Vector } from 'apache-arrow';
 import { FlowhoundError } from '../errors.ts';
 import type { DnsAnswer } from '../model/dns-record.ts';
@@ -10,15 +11,25 @@ import type { NormalizedRecord } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
 import { checkSchema } from './record-schema.ts';
 
-/** Whether a file is Arrow IPC (file `ARROW1` magic, or a stream's continuation marker). */
+const isArrowHead = (head: Buffer) => head.length >= 6 && (head.toString('latin1', 0, 6) === 'ARROW1' || head.readUInt32LE(0) === 0xffffffff);
+
+/** Whether a file is Arrow IPC (file `ARROW1` magic, or a stream's continuation marker), gzip-compressed or not. */
 export async function isArrowFile(path: string): Promise<boolean> {
   if (path === '-') return false;
   const handle = await open(path, 'r').catch(() => undefined);
   if (handle === undefined) return false;
   try {
-    const head = Buffer.alloc(6);
-    await handle.read(head, 0, 6, 0);
-    return head.toString('latin1') === 'ARROW1' || head.readUInt32LE(0) === 0xffffffff;
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      try {
+        // Enough of the stream to see the Arrow magic behind the gzip header.
+        return isArrowHead(gunzipSync(head.subarray(0, bytesRead), { finishFlush: constants.Z_SYNC_FLUSH }));
+      } catch {
+        return false;
+      }
+    }
+    return isArrowHead(head.subarray(0, bytesRead));
   } finally {
     await handle.close();
   }
@@ -126,11 +137,24 @@ export function recordsOf(batch: RecordBatch): { record: NormalizedRecord; label
   return out;
 }
 
-/** Batches of normalised records from an Arrow IPC file or stream, in file order. */
+async function peek(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    await handle.read(head, 0, 2, 0);
+    return head;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Batches of normalised records from an Arrow IPC file or stream (gzip too), in file order. */
 export async function* readArrowRecords(path: string): AsyncGenerator<NormalizedRecord[]> {
   let reader: RecordBatchReader;
   try {
-    reader = await RecordBatchReader.from(createReadStream(path));
+    const file = createReadStream(path);
+    const head = await peek(path);
+    reader = await RecordBatchReader.from(head[0] === 0x1f && head[1] === 0x8b ? file.pipe(createGunzip()) : file);
     await reader.open();
   } catch (error) {
     throw new FlowhoundError('FH_INPUT_UNREADABLE', `${path}: not a readable Arrow IPC file: ${(error as Error).message}`, { cause: error });

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { makeBuilder, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, type Builder } from 'apache-arrow';
 import type { Endpoint } from '../model/endpoint.ts';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
@@ -51,7 +52,9 @@ export class ArrowRecordWriter {
     this.builders = COLUMNS.map(([, type]) => makeBuilder({ type, nullValues: [null, undefined] }));
     this.writer = options.format === 'stream' ? new RecordBatchStreamWriter() : new RecordBatchFileWriter();
     const out = path === '-' ? process.stdout : createWriteStream(path);
-    this.done = finished(this.writer.toNodeStream().pipe(out));
+    const bytes = this.writer.toNodeStream();
+    // `.gz` paths are gzip-compressed on the way out; readers detect gzip by its magic bytes.
+    this.done = finished(path.endsWith('.gz') ? bytes.pipe(createGzip({ level: 6 })).pipe(out) : bytes.pipe(out));
   }
 
   async write(record: NormalizedRecord, label: string | null = null): Promise<void> {
