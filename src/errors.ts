@@ -11,6 +11,7 @@ export const INVALID_REASONS = [
   'invalid-field', // a field has the wrong type or an unknown value
   'out-of-range', // negative counters, ports > 65535, windows that end before they start…
   'future-time', // event time further ahead of the clock than limits.max_future_skew allows
+  'late', // arrived after its event-time window closed (detection.allowed_lateness_seconds)
 ] as const;
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 

@@ -6,6 +6,8 @@ import { buildPipeline, DEFAULT_DEAD_LETTER_FILE, type BuildOptions } from '../p
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
 import { statSync, writeFileSync } from 'node:fs';
 import { ArrowStage } from '../arrow/arrow-stage.ts';
+import { replayIntoKafka } from '../replay/kafka-replay.ts';
+import { createKafka } from '../sources/kafka-client.ts';
 import { replayMerged } from '../pipeline/event-time-merge.ts';
 import { Ingest } from '../pipeline/ingest.ts';
 import { DeadLetterFile } from '../sinks/dead-letter-file.ts';
@@ -66,6 +68,12 @@ of invalid records by reason.
   --cluster NAME        cluster name for formats that carry none (Calico); default "default"
   --alerts-out FILE     write alerts as JSON lines (one line per new, escalated or resolved alert)
   --quiet               do not print alerts, only the summary
+  --from TIME           only records at or after this event time (ISO 8601)
+  --until TIME          only records at or before this event time (ISO 8601)
+  --to kafka            produce the files' original lines into the --pipeline's Kafka topics instead
+                        (merged in event time, keyed by workload, gzip-compressed)
+  --rate N              with --to kafka: at most N messages per second
+  --speed K             with --to kafka: K times event time (e.g. 60 = an hour per minute)
 ${COMMON_HELP}
 Without --dead-letter, rejected records go to ./flowhound-dead-letter.jsonl (created only if needed).
 `,
@@ -205,12 +213,18 @@ async function runCommand(args: string[]): Promise<number> {
 }
 
 async function replayCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { pipeline: { type: 'string' }, cluster: { type: 'string' }, 'alerts-out': { type: 'string' }, quiet: { type: 'boolean' }, ...COMMON_OPTIONS });
+  const { values, positionals } = parse(args, {
+    pipeline: { type: 'string' }, cluster: { type: 'string' }, 'alerts-out': { type: 'string' }, quiet: { type: 'boolean' },
+    from: { type: 'string' }, until: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, ...COMMON_OPTIONS,
+  });
   if (values.help === true) return help('replay');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'replay needs at least one FILE (or - for stdin)');
+  const range = { from: timeOption(values.from, '--from', Number.NEGATIVE_INFINITY), until: timeOption(values.until, '--until', Number.POSITIVE_INFINITY) };
+  if (values.to !== undefined && values.to !== 'kafka' && values.to !== 'in-process') throw new FlowhoundError('FH_USAGE', `--to must be kafka or in-process, got ${JSON.stringify(values.to)}`);
+  if (values.to === 'kafka') return replayToKafka(values, positionals, range);
   const tally = new AlertTally();
   const config = replayConfig(values, positionals);
-  const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true, printAlerts: values.quiet !== true };
+  const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true, printAlerts: values.quiet !== true, eventTimeRange: range };
   if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
   const telemetry = typeof values['metrics-port'] === 'string' ? await startMetrics(config, values, options) : undefined;
   const pipeline = buildPipeline(config, options);
@@ -235,6 +249,35 @@ async function startMetrics(config: PipelineConfig, values: Values, options: Bui
   options.metrics = new PipelineMetrics(telemetry.meter, { topWorkloads: config.metrics.top_workloads });
   options.logger.info(`metrics at ${telemetry.url}`);
   return telemetry;
+}
+
+function timeOption(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = Date.parse(String(value));
+  if (Number.isNaN(ms)) throw new FlowhoundError('FH_USAGE', `${name} must be an ISO 8601 time such as 2026-11-01T08:00:00Z, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+function numberOption(value: unknown, name: string): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new FlowhoundError('FH_USAGE', `${name} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** `replay --to kafka`: the files' original lines into the pipeline's topics. */
+async function replayToKafka(values: Values, files: string[], range: { from: number; until: number }): Promise<number> {
+  if (typeof values.pipeline !== 'string') throw new FlowhoundError('FH_USAGE', 'replay --to kafka needs --pipeline FILE (its kafka: section and Kafka sources name the brokers and topics)');
+  const config = loadPipelineFile(values.pipeline);
+  if (config.kafka === undefined) throw new FlowhoundError('FH_USAGE', `${values.pipeline}: replay --to kafka needs a kafka: section`);
+  const logger = createLogger(logLevel(values));
+  const result = await replayIntoKafka({
+    kafka: createKafka(config.kafka, logger), config, files, rate: numberOption(values.rate, '--rate'), speed: numberOption(values.speed, '--speed'),
+    from: range.from, until: range.until, logger,
+    onProgress: (sent, at) => logger.info(`replay: ${sent} messages sent, event time ${new Date(at).toISOString()}`),
+  });
+  process.stdout.write(`flowhound: produced ${result.sent} messages in ${result.seconds.toFixed(2)} s (${Math.round(result.sent / Math.max(result.seconds, 1e-3))}/s)${result.skipped > 0 ? `, ${result.skipped} outside --from/--until` : ''}\n`);
+  return EXIT.ok;
 }
 
 /** The pipeline for in-process replays: its sources swapped for the files, the rest unchanged. */

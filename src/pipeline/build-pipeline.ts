@@ -4,7 +4,8 @@ import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { AlertsFile } from '../alerts/alerts-file.ts';
 import type { AlertSink } from '../alerts/alert-sink.ts';
 import { ConsoleAlerts } from '../alerts/console-alerts.ts';
-import type { DeadLetterSink } from '../sinks/dead-letter.ts';
+import type { DeadLetter, DeadLetterSink } from '../sinks/dead-letter.ts';
+import { eventTime } from '../model/normalized-record.ts';
 import { DeadLetterFile } from '../sinks/dead-letter-file.ts';
 import { DeadLetterTopic } from '../sinks/dead-letter-kafka.ts';
 import { AlertmanagerSink } from '../sinks/alertmanager.ts';
@@ -44,6 +45,8 @@ export interface BuildOptions {
   alertSinks?: AlertSink[];
   /** Replay: read all file sources as one stream merged in event time. */
   mergeFilesByEventTime?: boolean;
+  /** Replay: only records with event time in [from, until] (epoch ms). */
+  eventTimeRange?: { from: number; until: number };
   /** Metrics to feed (the CLI creates them when /metrics is served). */
   metrics?: PipelineMetrics;
 }
@@ -68,6 +71,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     return kafka;
   };
 
+  let detectionStage: DetectionStage | undefined;
   const sources: Source[] = Object.entries(config.sources).map(([id, source]) => {
     const cluster = source.cluster ?? config.cluster;
     if (source.type === 'file') {
@@ -86,6 +90,8 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
       sessionTimeoutMs: source.session_timeout_ms,
       maxBytesPerPartition: source.max_bytes_per_partition,
       logger,
+      // The detection stage is built below; partitions are assigned only once the source runs.
+      onAssignment: (lanes) => detectionStage?.expectLanes(lanes),
     });
   });
 
@@ -117,13 +123,35 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   }
   const metrics = options.metrics;
   if (metrics !== undefined) alertSinks.push(metrics.alertSink());
-  const detection = buildDetection(config.detection, alertSinks, metrics === undefined ? {} : {
-    onWindow: (window, baseline) => metrics.onWindow(window, baseline),
-    onFindings: (findings) => metrics.onFindings(findings),
+  // Late records leave detection as dead letters (normalised JSON: their bytes are gone by then).
+  let late: DeadLetter[] = [];
+  const detection = buildDetection(config.detection, alertSinks, {
+    onLate: (record) => late.push({
+      source: 'detection', origin: { kind: 'record', eventTime: new Date(eventTime(record)).toISOString() }, format: record.format, reason: 'late',
+      detail: `event time ${new Date(eventTime(record)).toISOString()} is behind the watermark by more than detection.allowed_lateness_seconds (${config.detection.allowed_lateness_seconds} s)`,
+      raw: JSON.stringify(record), rejectedAt: Date.now(),
+    }),
+    ...(metrics === undefined ? {} : {
+      onWindow: (window, baseline) => metrics.onWindow(window, baseline),
+      onFindings: (findings) => metrics.onFindings(findings),
+    }),
   });
+  detectionStage = detection;
+  const lateLetters: RecordStage = {
+    async process() {
+      if (late.length === 0) return;
+      const letters = late;
+      late = [];
+      await deadLetter.write(letters);
+      ingest.stats.deadLettered += letters.length;
+    },
+    async close() {
+      await this.process([]);
+    },
+  };
   const stages = [...(options.stages ?? [])];
   if (options.recordsOut !== undefined) stages.push(new RecordsFile(options.recordsOut));
-  stages.push(detection);
+  stages.push(detection, lateLetters);
   const ingestOptions = {
     deadLetter,
     stages,
@@ -170,7 +198,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
         source.type === 'file' ? source.paths.map((path) => ({ path, format: source.format, cluster: source.cluster ?? config.cluster, source: id })) : []);
       try {
         if (options.mergeFilesByEventTime === true && Object.values(config.sources).every((s) => s.type === 'file')) {
-          await replayMerged(ingest, files, 2_000);
+          await replayMerged(ingest, files, 2_000, options.eventTimeRange);
         } else {
           await Promise.all(sources.map((source) => source.run((batch) => ingest.handle(batch))));
         }

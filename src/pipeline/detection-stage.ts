@@ -13,7 +13,7 @@ import type { Alert, Finding } from '../model/alert.ts';
 import type { DnsRecord } from '../model/dns-record.ts';
 import type { Endpoint } from '../model/endpoint.ts';
 import type { FlowRecord } from '../model/flow-record.ts';
-import type { NormalizedRecord } from '../model/normalized-record.ts';
+import { eventTime as eventTimeOf, type NormalizedRecord } from '../model/normalized-record.ts';
 import { workloadKey } from '../model/workload.ts';
 import type { RecordStage } from './record-stage.ts';
 
@@ -42,6 +42,10 @@ export interface DetectionStageOptions {
   onWindow?: (window: WindowStats, baseline: WorkloadBaseline | undefined) => void;
   /** Called with every batch of findings (metrics keep the current anomaly scores). */
   onFindings?: (findings: Finding[]) => void;
+  /** A lane silent for this long (wall clock) no longer holds the watermark back. */
+  idleLaneMs?: number;
+  /** Wall clock, only for lane idleness. */
+  clock?: () => number;
 }
 
 export interface DetectionStats {
@@ -64,12 +68,17 @@ export class DetectionStage implements RecordStage {
   private readonly options: DetectionStageOptions;
   private readonly open = new Map<number, Map<string, WindowStats>>();
   private newest = Number.NEGATIVE_INFINITY;
+  private readonly lanes = new Map<string, { newest: number; seenAt: number }>();
+  private readonly idleLaneMs: number;
+  private readonly clock: () => number;
   /** End of the latest closed window: records that start before it are late. */
   private closedUpTo = Number.NEGATIVE_INFINITY;
 
   constructor(options: DetectionStageOptions) {
     this.options = options;
     this.baselines = new LruMap(options.maxWorkloads);
+    this.idleLaneMs = options.idleLaneMs ?? 30_000;
+    this.clock = options.clock ?? Date.now;
   }
 
   /** Event time up to which every window is closed. */
@@ -87,15 +96,47 @@ export class DetectionStage implements RecordStage {
     return this.options.lifecycle.active();
   }
 
-  async process(records: NormalizedRecord[]): Promise<void> {
+  async process(records: NormalizedRecord[], laneName = 'default'): Promise<void> {
     const { allowedLatenessMs } = this.options;
     const windowMs = this.options.settings.windowMs;
+    const now = this.clock();
+    let lane = this.lanes.get(laneName);
+    if (lane === undefined) this.lanes.set(laneName, (lane = { newest: Number.NEGATIVE_INFINITY, seenAt: now }));
+    lane.seenAt = now;
     for (const record of records) {
       this.add(record);
-      // Close windows as soon as the watermark passes them, not at the end of the batch: the
-      // time to detect must not depend on how records were batched.
-      if (this.newest - allowedLatenessMs >= this.closedUpTo + windowMs) await this.emit(this.closeUpTo(this.newest - allowedLatenessMs));
+      const time = eventTimeOf(record);
+      if (time > lane.newest) {
+        lane.newest = time;
+        // Close windows as soon as the watermark passes them, not at the end of the batch:
+        // the time to detect must not depend on how records were batched.
+        const watermark = this.laneWatermark(now) - allowedLatenessMs;
+        if (watermark >= this.closedUpTo + windowMs) await this.emit(this.closeUpTo(watermark));
+      }
     }
+  }
+
+  /**
+   * Lanes that will deliver records (a consumer's assigned partitions): until each has
+   * delivered, the watermark waits for it rather than making its records late.
+   */
+  expectLanes(names: string[]): void {
+    const now = this.clock();
+    for (const name of names) if (!this.lanes.has(name)) this.lanes.set(name, { newest: Number.NEGATIVE_INFINITY, seenAt: now });
+  }
+
+  /**
+   * Event time every active lane has reached: the slowest lane's newest record. Kafka
+   * partitions are consumed one batch at a time, so a fast partition must not make a slow
+   * one's records late. Lanes silent (wall clock) for idleLaneMs stop holding it back.
+   */
+  private laneWatermark(now: number): number {
+    let slowest = Number.POSITIVE_INFINITY;
+    for (const lane of this.lanes.values()) {
+      if (now - lane.seenAt > this.idleLaneMs) continue;
+      if (lane.newest < slowest) slowest = lane.newest;
+    }
+    return slowest === Number.POSITIVE_INFINITY ? this.newest : slowest;
   }
 
   /** Closes every open window (end of a replay) and flushes the sinks. */

@@ -15,7 +15,11 @@ interface Lane {
  * so that flows, DNS logs and Hubble events of the same minute meet in the same windows.
  * Memory holds about one batch per file: a lane is read again only when its buffer is empty.
  */
-export async function replayMerged(ingest: Ingest, files: { path: string; format: FormatOption; cluster: string; source: string }[], maxBatch: number): Promise<void> {
+export async function replayMerged(ingest: Ingest, files: { path: string; format: FormatOption; cluster: string; source: string }[], maxBatch: number, range: { from: number; until: number } = { from: Number.NEGATIVE_INFINITY, until: Number.POSITIVE_INFINITY }): Promise<void> {
+  const inRange = (r: NormalizedRecord) => {
+    const t = eventTime(r);
+    return t >= range.from && t <= range.until;
+  };
   const lanes: Lane[] = [];
   for (const file of files) {
     if (await isArrowFile(file.path)) {
@@ -28,7 +32,8 @@ export async function replayMerged(ingest: Ingest, files: { path: string; format
             const step = await batches.next();
             if (step.done) return undefined;
             ingest.countNormalized(file.source, step.value);
-            if (step.value.length > 0) return step.value.sort(byEventTime);
+            const records = step.value.filter(inRange);
+            if (records.length > 0) return records.sort(byEventTime);
           }
         },
       });
@@ -44,7 +49,8 @@ export async function replayMerged(ingest: Ingest, files: { path: string; format
           if (step.done) return undefined;
           const { records, letters } = ingest.decode({ source: file.source, format: file.format, cluster: file.cluster, messages: step.value });
           await ingest.deliver([], letters);
-          if (records.length > 0) return records.sort(byEventTime);
+          const kept = records.filter(inRange);
+          if (kept.length > 0) return kept.sort(byEventTime);
         }
       },
     });

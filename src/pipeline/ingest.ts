@@ -40,7 +40,8 @@ export class Ingest {
     await tracer.startActiveSpan('flowhound.batch', { attributes: { 'flowhound.source': batch.source, 'flowhound.messages': batch.messages.length } }, async (span) => {
       try {
         const { records, letters } = this.decode(batch);
-        await this.deliver(records, letters);
+        const origin = batch.messages[0]?.origin;
+        await this.deliver(records, letters, origin?.kind === 'kafka' ? `${origin.topic}|${origin.partition}` : batch.source);
       } catch (error) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -96,12 +97,12 @@ export class Ingest {
   }
 
   /** Dead-letters the rejects, then hands the records to every stage, in order. */
-  async deliver(records: NormalizedRecord[], letters: DeadLetter[]): Promise<void> {
+  async deliver(records: NormalizedRecord[], letters: DeadLetter[], lane?: string): Promise<void> {
     await tracer.startActiveSpan('flowhound.deliver', { attributes: { 'flowhound.records': records.length, 'flowhound.dead_letters': letters.length } }, async (span) => {
       try {
         await this.options.deadLetter.write(letters);
         this.stats.deadLettered += letters.length;
-        for (const stage of this.options.stages) await stage.process(records);
+        for (const stage of this.options.stages) await stage.process(records, lane);
       } finally {
         span.end();
       }

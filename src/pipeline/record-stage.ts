@@ -6,7 +6,11 @@ import type { NormalizedRecord } from '../model/normalized-record.ts';
  * a source acknowledge its batch.
  */
 export interface RecordStage {
-  process(records: NormalizedRecord[]): Promise<void>;
+  /**
+   * `lane`: where the records came from, in order (a Kafka topic partition, a file); event
+   * time advances per lane, and the watermark is the slowest lane's.
+   */
+  process(records: NormalizedRecord[], lane?: string): Promise<void>;
   close(): Promise<void>;
 }
 

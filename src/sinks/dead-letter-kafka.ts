@@ -1,4 +1,4 @@
-import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
 import { ensureTopic } from './kafka-topic.ts';
@@ -44,15 +44,22 @@ export class DeadLetterTopic implements DeadLetterSink {
   async write(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     await this.start();
-    await this.producer.send({
-      topic: this.options.topic,
-      acks: -1,
-      messages: letters.map((letter) => ({
-        key: letter.key ?? null,
-        value: typeof letter.raw === 'string' ? Buffer.from(letter.raw) : letter.raw,
-        headers: headers(letter),
-      })),
-    });
+    // Requests stay well under the broker's default 1 MB message.max.bytes.
+    let messages: Message[] = [];
+    let bytes = 0;
+    const send = async () => {
+      if (messages.length === 0) return;
+      await this.producer.send({ topic: this.options.topic, acks: -1, messages });
+      messages = [];
+      bytes = 0;
+    };
+    for (const letter of letters) {
+      const value = typeof letter.raw === 'string' ? Buffer.from(letter.raw) : letter.raw;
+      if (bytes + value.byteLength > 512 * 1024) await send();
+      messages.push({ key: letter.key ?? null, value, headers: headers(letter) });
+      bytes += value.byteLength + 256;
+    }
+    await send();
   }
 
   async close(): Promise<void> {
@@ -73,9 +80,11 @@ function headers(letter: DeadLetter): IHeaders {
     h['flowhound.origin.topic'] = origin.topic;
     h['flowhound.origin.partition'] = String(origin.partition);
     h['flowhound.origin.offset'] = origin.offset;
-  } else {
+  } else if (origin.kind === 'file') {
     h['flowhound.origin.file'] = origin.path;
     h['flowhound.origin.line'] = String(origin.line);
+  } else {
+    h['flowhound.origin.event_time'] = origin.eventTime;
   }
   return h;
 }

@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import SnappyCodec from 'kafkajs-snappy';
-import { compress, decompress } from 'lz4js';
+import { decompress } from 'lz4js';
 
 /**
  * kafkajs decodes only gzip by itself, but shippers (Vector, Fluent Bit, librdkafka clients)
@@ -16,7 +16,11 @@ export function registerCompressionCodecs(): void {
   registered = true;
   // Kafka's LZ4 is the LZ4 frame format, which is what lz4js reads and writes.
   CompressionCodecs[CompressionTypes.LZ4] = () => ({
-    compress: async (encoder: { buffer: Buffer }) => Buffer.from(compress(encoder.buffer)),
+    // Reading is what flowhound needs; the broker rejected lz4js's frames when tried for
+    // producing, so flowhound's own producers use gzip.
+    compress: async () => {
+      throw new Error('flowhound does not produce LZ4; use gzip');
+    },
     decompress: async (buffer: Buffer) => Buffer.from(decompress(buffer)),
   });
   CompressionCodecs[CompressionTypes.Snappy] = SnappyCodec;

@@ -15,6 +15,8 @@ export interface KafkaSourceOptions {
   sessionTimeoutMs: number;
   maxBytesPerPartition: number;
   logger: Logger;
+  /** Told the `topic|partition` lanes this member was assigned, on every (re)join. */
+  onAssignment?: (lanes: string[]) => void;
 }
 
 /**
@@ -53,6 +55,10 @@ export class KafkaSource implements Source {
       const { error, restart } = event.payload;
       options.logger.error(`source ${this.name}: consumer crashed${restart ? ', restarting' : ''}: ${error.message}`);
       if (!restart) this.failed?.(error);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const lanes = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}|${p}`));
+      options.onAssignment?.(lanes);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });

@@ -3,7 +3,9 @@ import type { FormatOption } from '../model/record-format.ts';
 /** Where a raw message came from, precisely enough to find it again. */
 export type Origin =
   | { kind: 'kafka'; topic: string; partition: number; offset: string }
-  | { kind: 'file'; path: string; line: number };
+  | { kind: 'file'; path: string; line: number }
+  /** A record rejected after parsing (late): its original bytes are no longer at hand. */
+  | { kind: 'record'; eventTime: string };
 
 export interface RawMessage {
   value: Buffer | string;

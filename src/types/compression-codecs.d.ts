@@ -1,6 +1,5 @@
 // The two pure-JS codec packages ship no type declarations; these are the parts flowhound uses.
 declare module 'lz4js' {
-  export function compress(src: Uint8Array, maxSize?: number): Uint8Array;
   export function decompress(src: Uint8Array, maxSize?: number): Uint8Array;
 }
 

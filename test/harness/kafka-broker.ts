@@ -1,151 +1,258 @@
 /**
- * A real single-node Apache Kafka broker (KRaft, broker + controller in one JVM) from the
+ * A real single-node Apache Kafka broker (KRaft: broker and controller in one JVM) from the
  * Maven Central jars, for the integration tests. No Docker, no tarball: Maven resolves
- * `deploy/kafka/pom.xml` into a cache outside the repository, once per pom version.
+ * `deploy/kafka/pom.xml` into a cache outside the repository, once per pom.
  *
- * Kafka 4.1 (not 3.9): kafkajs 2.2.4 negotiates API versions down to what the broker offers
- * and every version it sends is at or above 4.x's new minimums (KIP-896), and 4.x still
- * advertises Produce v0 for librdkafka, so kcat works too. test/integration/kafka-broker.test.ts
- * proves both against this broker on every run.
+ * Why Kafka 4.x and not 3.9: kafkajs 2.2.4 negotiates each API down to the broker's maximum and
+ * every version it sends (Produce 7, Fetch 11, JoinGroup 5, OffsetCommit 5, OffsetFetch 4, …) is at
+ * or above the minimums that 4.0 raised (KIP-896), and 4.x still advertises old Produce versions
+ * for librdkafka, so kcat works too. Tried on this machine with kafka_2.13 4.1.2, 4.3.1 and 4.4.0:
+ * test/integration/kafka-broker.test.ts (kcat → kafkajs consumer group with committed offsets,
+ * kafkajs → kcat with headers) passes on each; it runs on every `npm test`, so a broker bump that
+ * breaks kafkajs shows there first. The fallback, if it ever does, is the newest 3.9.x with
+ * `org.slf4j:slf4j-reload4j` as the logging binding.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from './free-port.ts';
 
 const POM = resolve(import.meta.dirname, '../../deploy/kafka/pom.xml');
 
 export interface KafkaBroker {
-  /** `127.0.0.1:PORT` */
+  /** `127.0.0.1:PORT`, the PLAINTEXT listener. */
   brokers: string;
+  /** `log.dirs` of the broker (inside a temp dir that stop() removes). */
   dataDir: string;
+  /** The broker's stdout/stderr (log4j2 at INFO), in the same temp dir. */
   logFile: string;
+  /** SIGTERM (controlled shutdown), SIGKILL after 20 s, then removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
 
-/** The broker jars, copied by Maven into `$FLOWHOUND_CACHE/kafka-<pom hash>/libs` when missing. */
+export interface StartKafkaOptions {
+  log?: (line: string) => void;
+  /** How long to wait for `describeCluster()` to answer; 90 s by default. */
+  readyTimeoutMs?: number;
+  /** Extra or overriding `server.properties` lines (e.g. a SASL listener). */
+  properties?: Record<string, string>;
+  /** Keep the temp dir (data and log) after stop(), for post-mortems. Also FLOWHOUND_KEEP_KAFKA=1. */
+  keep?: boolean;
+}
+
+/** The Kafka version that deploy/kafka/pom.xml pins (`<kafka.version>`). */
+export function kafkaVersion(): string {
+  const match = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(POM, 'utf8'));
+  if (match === null) throw new Error(`${POM} has no <kafka.version>`);
+  return match[1]!.trim();
+}
+
+/**
+ * The broker jars, copied by Maven into `${FLOWHOUND_CACHE:-~/.cache/flowhound}/kafka-<version>/libs`.
+ * A marker holding the pom's hash says the copy is complete and current: Maven runs only when it
+ * is missing or the pom changed. The copy goes to a sibling dir first and is renamed into place,
+ * so an interrupted copy never looks complete.
+ */
 export function kafkaLibs(log: (line: string) => void = () => {}): string {
-  const pom = readFileSync(POM);
-  const hash = createHash('sha256').update(pom).digest('hex').slice(0, 12);
-  const cache = process.env.FLOWHOUND_CACHE ?? join(homedir(), '.cache', 'flowhound');
-  const libs = join(cache, `kafka-${hash}`, 'libs');
-  const marker = join(libs, '.complete');
-  if (!existsSync(marker)) {
-    log(`resolving Kafka broker jars with Maven into ${libs}`);
-    rmSync(libs, { recursive: true, force: true });
-    mkdirSync(libs, { recursive: true });
-    execFileSync('mvn', ['-B', '-q', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`], { stdio: ['ignore', 'inherit', 'inherit'] });
-    writeFileSync(marker, new Date().toISOString());
+  const hash = createHash('sha256').update(readFileSync(POM)).digest('hex');
+  const cache = process.env.FLOWHOUND_CACHE || join(homedir(), '.cache', 'flowhound');
+  const libs = join(cache, `kafka-${kafkaVersion()}`, 'libs');
+  const marker = (dir: string) => join(dir, '.pom-sha256');
+  const current = (dir: string) => existsSync(marker(dir)) && readFileSync(marker(dir), 'utf8').trim() === hash;
+  if (current(libs)) return libs;
+
+  const staging = `${libs}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(dirname(libs), { recursive: true });
+  log(`resolving the Kafka ${kafkaVersion()} broker jars with Maven into ${libs}`);
+  const started = Date.now();
+  const mvn = spawnSync('mvn', ['-B', '-q', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${staging}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (mvn.error !== undefined || mvn.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(`mvn dependency:copy-dependencies failed (${mvn.error?.message ?? `exit ${mvn.status}`}); it needs Maven and Maven Central:\n${mvn.stdout}${mvn.stderr}`);
   }
+  writeFileSync(marker(staging), hash + '\n');
+  rmSync(libs, { recursive: true, force: true });
+  try {
+    renameSync(staging, libs);
+  } catch (error) {
+    // Another test process got there first with the same pom: use its copy.
+    rmSync(staging, { recursive: true, force: true });
+    if (!current(libs)) throw error;
+  }
+  log(`Kafka jars resolved in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return libs;
 }
 
-const LOG4J2 = `Configuration:
-  status: warn
-  Appenders:
-    Console:
-      name: STDOUT
-      PatternLayout:
-        Pattern: "[%d] %p %m (%c)%n"
-  Loggers:
-    Root:
-      level: warn
-      AppenderRef:
-        - ref: STDOUT
-    Logger:
-      - name: kafka.server.KafkaRaftServer
-        level: info
+// Properties format, not YAML: log4j-core reads it without Jackson on the classpath.
+const LOG4J2 = `status = warn
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.out.ref = OUT
+# Noise at INFO: one line per partition and topic change, and full config dumps on every start.
+logger.statechange.name = state.change.logger
+logger.statechange.level = warn
+logger.unifiedlog.name = org.apache.kafka.storage.internals.log
+logger.unifiedlog.level = warn
+logger.config.name = org.apache.kafka.common.config.AbstractConfig
+logger.config.level = warn
 `;
 
+/** Brokers still running in this process; SIGTERMed when it exits (the watchdogs cover crashes). */
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
+  for (const child of live) child.kill('SIGTERM');
 });
 
-export async function startKafka(options: { log?: (line: string) => void; readyTimeoutMs?: number } = {}): Promise<KafkaBroker> {
+/**
+ * Starts a fresh broker in a new temp dir on free loopback ports and resolves once a kafkajs
+ * admin client's describeCluster() answers.
+ */
+export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaBroker> {
   const log = options.log ?? (() => {});
   const libs = kafkaLibs(log);
   const dir = mkdtempSync(join(tmpdir(), 'flowhound-kafka-'));
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'kafka.log');
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const port = await freePort();
+  let controllerPort = await freePort();
+  while (controllerPort === port) controllerPort = await freePort();
+  const brokers = `127.0.0.1:${port}`;
+
+  const settings: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    // Static quorum (the voter set is in the config), so storage is formatted WITHOUT --standalone.
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${brokers}`,
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': dataDir,
+    'num.partitions': '1',
+    // One node: every internal topic at replication factor 1.
+    'offsets.topic.replication.factor': '1',
+    // __consumer_offsets is created on the first group; 4 partitions instead of 50 make that fast.
+    'offsets.topic.num.partitions': '4',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+    // Tests join groups one consumer at a time: no 3 s wait for more members.
+    'group.initial.rebalance.delay.ms': '0',
+    // Tests create their topics explicitly; a typo must fail, not create a topic.
+    'auto.create.topics.enable': 'false',
+    ...options.properties,
+  };
   const properties = join(dir, 'server.properties');
-  writeFileSync(properties, [
-    'process.roles=broker,controller',
-    'node.id=1',
-    // Static quorum: format without --standalone.
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'inter.broker.listener.name=PLAINTEXT',
-    'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    `log.dirs=${dataDir}`,
-    'num.partitions=1',
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=4',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
-    'auto.create.topics.enable=false',
-    '',
-  ].join('\n'));
-  writeFileSync(join(dir, 'log4j2.yaml'), LOG4J2);
-  const classpath = `${libs}/*`;
-  const java = (args: string[]) => execFileSync('java', ['-cp', classpath, `-Dlog4j2.configurationFile=${join(dir, 'log4j2.yaml')}`, ...args], { encoding: 'utf8' }).trim();
-  const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).split('\n').pop()!;
-  java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]);
+  writeFileSync(properties, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  const log4j = join(dir, 'log4j2.properties');
+  writeFileSync(log4j, LOG4J2);
+  const jvm = ['-cp', `${libs}/*`, `-Dlog4j2.configurationFile=${log4j}`];
+
+  // A cluster id is 16 random bytes in base64url (what `StorageTool random-uuid` prints); making it
+  // here saves a JVM start. Kafka rejects ids starting with '-' (they read as CLI flags).
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
+  // kafka.tools.StorageTool is the Scala class in kafka_2.13 (checked with unzip -l for 4.1–4.4).
+  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], { encoding: 'utf8' });
+  if (format.error !== undefined || format.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`Kafka StorageTool format failed (${format.error?.message ?? `exit ${format.status}`}):\n${format.stdout}${format.stderr}`);
+  }
 
   const out = openSync(logFile, 'a');
-  const child = spawn('java', ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-cp', classpath, `-Dlog4j2.configurationFile=${join(dir, 'log4j2.yaml')}`, 'kafka.Kafka', properties], { stdio: ['ignore', out, out] });
+  const child = spawn('java', ['-Xms256m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError', ...jvm, 'kafka.Kafka', properties], { stdio: ['ignore', out, out] });
   closeSync(out);
   live.add(child);
   let exited = false;
-  child.once('exit', () => {
-    exited = true;
-    live.delete(child);
-  });
+  const gone = new Promise<void>((resolveExit) =>
+    child.once('exit', () => {
+      exited = true;
+      live.delete(child);
+      resolveExit();
+    }),
+  );
+  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
 
-  const brokers = `127.0.0.1:${port}`;
-  const stop = async () => {
-    if (!exited) {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await gone;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
-  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-  for (;;) {
-    if (exited) throw new Error(`Kafka exited during start-up:\n${tail(logFile)}`);
-    try {
-      await admin.connect();
-      await admin.describeCluster();
-      await admin.disconnect();
-      break;
-    } catch {
-      await admin.disconnect().catch(() => {});
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`Kafka did not become ready on ${brokers}:\n${tail(logFile)}`);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await gone;
+        clearTimeout(timer);
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+      watchdog?.kill('SIGKILL');
+      watchdog?.stdin?.destroy();
+      if (!(options.keep ?? process.env.FLOWHOUND_KEEP_KAFKA === '1')) rmSync(dir, { recursive: true, force: true });
+    })());
+
+  try {
+    await waitForKafka(brokers, options.readyTimeoutMs ?? 90_000, () => exited);
+  } catch (error) {
+    const reason = exited ? `Kafka exited during start-up (exit code ${child.exitCode})` : (error as Error).message;
+    const logTail = tail(logFile);
+    await stop();
+    throw new Error(`${reason}\n--- last lines of ${logFile} ---\n${logTail}`);
   }
-  log(`Kafka ready on ${brokers}`);
+  log(`Kafka ${kafkaVersion()} ready on ${brokers} (pid ${child.pid}, dir ${dir})`);
   return { brokers, dataDir, logFile, stop };
 }
 
-function tail(path: string): string {
+/**
+ * Resolves once a kafkajs admin client gets an answer to describeCluster() from `brokers`.
+ * Also the check for a broker given through FLOWHOUND_KAFKA_BROKERS.
+ */
+export async function waitForKafka(brokers: string, timeoutMs: number, abort: () => boolean = () => false): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const kafka = new Kafka({ clientId: 'flowhound-test-env', brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 2_000, retry: { retries: 0 } });
+  let last: unknown;
+  for (;;) {
+    if (abort()) throw new Error('aborted');
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return;
+    } catch (error) {
+      last = error;
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+    if (Date.now() > deadline) throw new Error(`Kafka at ${brokers} did not answer describeCluster() within ${timeoutMs} ms: ${(last as Error)?.message ?? last}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * A leftover broker must never outlive the test run, even when the test process is SIGKILLed
+ * and runs no 'exit' handler. The watchdog is a shell in its own session that blocks reading a
+ * pipe from this process; the pipe closes when this process dies however it dies, and the
+ * watchdog then SIGTERMs the broker and SIGKILLs it 20 s later. stop() kills the watchdog.
+ */
+function startWatchdog(pid: number): ChildProcess {
+  const script = 'read _ignored; kill -TERM "$1" 2>/dev/null || exit 0; sleep 20; kill -KILL "$1" 2>/dev/null; exit 0';
+  const watchdog = spawn('sh', ['-c', script, 'flowhound-kafka-watchdog', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  // Neither the watchdog nor its pipe may keep the test process alive.
+  watchdog.unref();
+  (watchdog.stdin as Socket | null)?.unref();
+  watchdog.on('error', () => {});
+  return watchdog;
+}
+
+function tail(path: string, lines = 60): string {
   try {
-    return readFileSync(path, 'utf8').split('\n').slice(-40).join('\n');
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no log)';
   }
