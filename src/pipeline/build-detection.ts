@@ -7,7 +7,7 @@ import { WorkloadResolver } from '../enrich/workload-resolver.ts';
 import { DetectionStage, type DetectionStageOptions, type EnabledDetector } from './detection-stage.ts';
 
 /** The detection stage described by a pipeline's `detection:` section. */
-export function buildDetection(config: DetectionConfig, sinks: AlertSink[], hooks: Pick<DetectionStageOptions, 'onLate' | 'onWindow' | 'onFindings'> = {}): DetectionStage {
+export function buildDetection(config: DetectionConfig, sinks: AlertSink[], hooks: Pick<DetectionStageOptions, 'onLate' | 'onWindow' | 'onFindings' | 'clock' | 'idleLaneMs'> = {}): DetectionStage {
   const detectors: EnabledDetector[] = [];
   for (const detector of DETECTORS) {
     const overrides = config.detectors[detector.name] ?? {};

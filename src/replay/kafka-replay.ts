@@ -56,6 +56,7 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
   let skipped = 0;
   let firstEventTime: number | undefined;
   let outgoing: Item[] = [];
+  const inFlight: Promise<void>[] = [];
 
   const flush = async () => {
     if (outgoing.length === 0) return;
@@ -66,9 +67,15 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
       list.push({ key: item.key, value: item.value });
     }
     outgoing = [];
-    // One request at a time: concurrent requests are compressed concurrently and can reach
-    // the broker out of order, and each partition must stay in event-time order.
-    await producer.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    // Requests go one after another (concurrent ones are compressed concurrently and can reach
+    // the broker out of order; each partition must stay in event-time order), but the next
+    // batch is read and parsed while the previous one is compressed and sent.
+    const request = { acks: -1, compression: CompressionTypes.GZIP, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) };
+    const previous = inFlight[inFlight.length - 1] ?? Promise.resolve();
+    const sending = previous.then(() => producer.sendBatch(request)).then(() => undefined);
+    sending.catch(() => {}); // observed here, surfaced where awaited
+    inFlight.push(sending);
+    if (inFlight.length > 3) await inFlight.shift();
   };
 
   const pace = async (item: Item) => {
@@ -134,11 +141,12 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
       await pace(item);
       outgoing.push(item);
       sent++;
-      if (outgoing.length >= 2_000) await flush();
+      if (outgoing.length >= 5_000) await flush();
       if (sent % 10_000 === 0) options.onProgress?.(sent, item.time);
     }
   }
   await flush();
+  await Promise.all(inFlight);
   await producer.disconnect();
   return { sent, skipped, seconds: (Date.now() - started) / 1000 };
 }

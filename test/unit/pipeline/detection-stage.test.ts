@@ -90,6 +90,37 @@ describe('DetectionStage', () => {
     expect(late).toHaveLength(1);
   });
 
+  it('accepts out-of-order records within the allowed lateness, and counts later ones as late', async () => {
+    const { stage: s, late } = stage({ allowed_lateness_seconds: 600 });
+    await s.process([flow(T0 + 3600_000, notebook, postgres)]);
+    await s.process([flow(T0 + 3600_000 - 5 * 60_000, notebook, postgres)]); // 5 min behind: within 10 min
+    expect(s.stats.late).toBe(0);
+    await s.process([flow(T0 + 3600_000 - 20 * 60_000, notebook, postgres)]); // 20 min behind
+    expect(s.stats.late).toBe(1);
+    expect(late).toHaveLength(1);
+  });
+
+  it('holds the watermark at the slowest lane (Kafka partition), so a fast one cannot make a slow one late', async () => {
+    const { stage: s } = stage();
+    s.expectLanes(['t|0', 't|1']);
+    await s.process([flow(T0 + 5 * 3600_000, notebook, postgres)], 't|0'); // partition 0 is hours ahead
+    await s.process([flow(T0, notebook, postgres), flow(T0 + 3600_000, notebook, postgres)], 't|1');
+    expect(s.stats.late).toBe(0);
+    expect(s.watermark).toBeLessThanOrEqual(T0 + 3600_000);
+  });
+
+  it('stops waiting for a lane that has been silent for idleLaneMs', async () => {
+    let now = 0;
+    const config = validatePipeline({ name: 't', sources: { f: { type: 'file', paths: ['-'] } } }, 'test');
+    const s = buildDetection(config.detection, [new MemoryAlertSink()], { clock: () => now, idleLaneMs: 30_000 });
+    s.expectLanes(['t|0', 't|1']);
+    await s.process([flow(T0 + 3600_000, notebook, postgres)], 't|0');
+    expect(s.watermark).toBe(Number.NEGATIVE_INFINITY); // waiting for t|1
+    now = 31_000;
+    await s.process([flow(T0 + 2 * 3600_000, notebook, postgres)], 't|0');
+    expect(s.watermark).toBeGreaterThan(T0);
+  });
+
   it('carries the FQDN a DNS answer gave to a later flow to the bare IP', async () => {
     const { stage: s } = stage();
     const answered = dns(T0, notebook, 'evil.example', { answers: [{ name: 'evil.example', type: 'A', data: '203.0.113.9', ttl: 600 }] });
