@@ -17,6 +17,7 @@ import { loadLabels } from '../evaluation/labels.ts';
 import { formatEvaluation, score, type RaisedAlert } from '../evaluation/score.ts';
 import { PipelineMetrics } from '../telemetry/pipeline-metrics.ts';
 import { startTelemetry, type Telemetry } from '../telemetry/otel.ts';
+import { Progress } from './progress.ts';
 import { formatSummary } from './summary.ts';
 
 /**
@@ -229,7 +230,12 @@ async function replayCommand(args: string[]): Promise<number> {
   const telemetry = typeof values['metrics-port'] === 'string' ? await startMetrics(config, values, options) : undefined;
   const pipeline = buildPipeline(config, options);
   const started = Date.now();
-  await pipeline.run();
+  const progress = new Progress(positionals, () => ({ records: pipeline.ingest.stats.total(pipeline.ingest.stats.received), eventTime: pipeline.detection.newestEventTime }));
+  try {
+    await pipeline.run();
+  } finally {
+    progress.stop();
+  }
   await telemetry?.shutdown();
   process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
   return EXIT.ok;
@@ -330,8 +336,13 @@ async function convertCommand(args: string[]): Promise<number> {
   const stage = new ArrowStage(values.to, { format: values.stream === true ? 'stream' : 'file', labels });
   const ingest = new Ingest({ deadLetter, stages: [stage], maxRecordBytes: config.limits.max_record_bytes, maxFutureSkewMs: config.limits.max_future_skew_seconds * 1000 });
   const started = Date.now();
-  await replayMerged(ingest, positionals.map((path) => ({ path, format: 'auto', cluster: config.cluster, source: 'files' })), 2_000);
-  await ingest.close();
+  const progress = new Progress(positionals, () => ({ records: ingest.stats.total(ingest.stats.received), eventTime: Number.NaN }));
+  try {
+    await replayMerged(ingest, positionals.map((path) => ({ path, format: 'auto', cluster: config.cluster, source: 'files' })), 2_000);
+    await ingest.close();
+  } finally {
+    progress.stop();
+  }
   const bytesIn = positionals.reduce((sum, p) => sum + (p === '-' ? 0 : statSync(p).size), 0);
   const bytesOut = values.to === '-' ? 0 : statSync(values.to).size;
   const out = values.to === '-' ? process.stderr : process.stdout;

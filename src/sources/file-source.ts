@@ -78,6 +78,12 @@ function isBlank(line: string): boolean {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/** Bytes read from input files so far (compressed bytes for gzip), for progress displays. */
+let fileBytesRead = 0;
+export function inputBytesRead(): number {
+  return fileBytesRead;
+}
+
 async function openMaybeGzip(path: string): Promise<Readable> {
   let head: Buffer;
   try {
@@ -92,6 +98,7 @@ async function openMaybeGzip(path: string): Promise<Readable> {
     throw new FlowhoundError('FH_INPUT_UNREADABLE', `${path}: cannot open: ${(error as Error).message}`, { cause: error });
   }
   const stream = createReadStream(path);
+  stream.on('data', (chunk) => { fileBytesRead += chunk.length; });
   if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
     const gunzip = createGunzip();
     stream.on('error', (error) => gunzip.destroy(error));
