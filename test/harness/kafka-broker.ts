@@ -156,7 +156,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   writeFileSync(properties, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   const log4j = join(dir, 'log4j2.properties');
   writeFileSync(log4j, LOG4J2);
-  const jvm = ['-cp', `${libs}/*`, `-Dlog4j2.configurationFile=${log4j}`];
+  // No log4j shutdown hook: Kafka's own hook logs the shutdown, and log4j's warns when registered late.
+  const jvm = ['-cp', `${libs}/*`, `-Dlog4j2.configurationFile=${log4j}`, '-Dlog4j2.shutdownHookEnabled=false'];
 
   // A cluster id is 16 random bytes in base64url (what `StorageTool random-uuid` prints); making it
   // here saves a JVM start. Kafka rejects ids starting with '-' (they read as CLI flags).
@@ -181,7 +182,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       resolveExit();
     }),
   );
-  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
+  const keep = options.keep ?? process.env.FLOWHOUND_KEEP_KAFKA === '1';
+  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid, keep ? undefined : dir);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -192,9 +194,11 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
         await gone;
         clearTimeout(timer);
       }
+      // Only now, so that the broker stays watched while it shuts down; killed before its pipe
+      // closes, the watchdog never acts.
       watchdog?.kill('SIGKILL');
       watchdog?.stdin?.destroy();
-      if (!(options.keep ?? process.env.FLOWHOUND_KEEP_KAFKA === '1')) rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     })());
 
   try {
@@ -237,16 +241,25 @@ export async function waitForKafka(brokers: string, timeoutMs: number, abort: ()
 /**
  * A leftover broker must never outlive the test run, even when the test process is SIGKILLed
  * and runs no 'exit' handler. The watchdog is a shell in its own session that blocks reading a
- * pipe from this process; the pipe closes when this process dies however it dies, and the
- * watchdog then SIGTERMs the broker and SIGKILLs it 20 s later. stop() kills the watchdog.
+ * pipe from this process; the pipe closes when this process ends however it ends, and the
+ * watchdog then SIGTERMs the broker, SIGKILLs it after 20 s and removes its temp dir (`dir`, when
+ * not kept). stop() kills the watchdog first and does all that itself. The loops are bounded:
+ * without a reaping init, a dead broker stays a zombie that `kill -0` still finds.
  */
-function startWatchdog(pid: number): ChildProcess {
-  const script = 'read _ignored; kill -TERM "$1" 2>/dev/null || exit 0; sleep 20; kill -KILL "$1" 2>/dev/null; exit 0';
-  const watchdog = spawn('sh', ['-c', script, 'flowhound-kafka-watchdog', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+function startWatchdog(pid: number, dir: string | undefined): ChildProcess {
+  const script = [
+    'read _ignored',
+    'kill -TERM "$1" 2>/dev/null || exit 0',
+    'i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.5; i=$((i+1)); done',
+    'kill -KILL "$1" 2>/dev/null && sleep 1',
+    '[ -z "$2" ] || rm -rf -- "$2"',
+  ].join('\n');
+  const watchdog = spawn('sh', ['-c', script, 'flowhound-kafka-watchdog', String(pid), dir ?? ''], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
   // Neither the watchdog nor its pipe may keep the test process alive.
   watchdog.unref();
   (watchdog.stdin as Socket | null)?.unref();
   watchdog.on('error', () => {});
+  watchdog.stdin?.on('error', () => {});
   return watchdog;
 }
 
