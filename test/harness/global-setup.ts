@@ -1,3 +1,5 @@
+// Brings 'vitest' into the program for the augmentation below even where no test file imports it.
+import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { startKafka, waitForKafka } from './kafka-broker.ts';
 import { ensureSystemPackages } from './system-packages.ts';

@@ -9,8 +9,9 @@
  * for librdkafka, so kcat works too. Tried on this machine with kafka_2.13 4.1.2, 4.3.1 and 4.4.0:
  * test/integration/kafka-broker.test.ts (kcat → kafkajs consumer group with committed offsets,
  * kafkajs → kcat with headers) passes on each; it runs on every `npm test`, so a broker bump that
- * breaks kafkajs shows there first. The fallback, if it ever does, is the newest 3.9.x with
- * `org.slf4j:slf4j-reload4j` as the logging binding.
+ * breaks kafkajs shows there first. Pinned: 4.4.0, the newest that Maven Central serves here. The
+ * fallback, if kafkajs ever breaks, is the newest 3.9.x with `org.slf4j:slf4j-reload4j` as the
+ * logging binding (and `kafka.tools.StorageTool format` the same way: static quorum).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -118,6 +119,18 @@ process.once('exit', () => {
 export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaBroker> {
   const log = options.log ?? (() => {});
   const libs = kafkaLibs(log);
+  // A free port is only free until someone else binds it: start again on new ports if we lost one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(libs, options, log);
+    } catch (error) {
+      if (attempt >= 3 || !/BindException|Address already in use/.test((error as Error).message)) throw error;
+      log(`a port was taken before Kafka bound it; starting again (${attempt})`);
+    }
+  }
+}
+
+async function startOnce(libs: string, options: StartKafkaOptions, log: (line: string) => void): Promise<KafkaBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'flowhound-kafka-'));
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'kafka.log');
@@ -205,9 +218,9 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     await waitForKafka(brokers, options.readyTimeoutMs ?? 90_000, () => exited);
   } catch (error) {
     const reason = exited ? `Kafka exited during start-up (exit code ${child.exitCode})` : (error as Error).message;
-    const logTail = tail(logFile);
+    const report = startupReport(logFile);
     await stop();
-    throw new Error(`${reason}\n--- last lines of ${logFile} ---\n${logTail}`);
+    throw new Error(`${reason}\n${report}`);
   }
   log(`Kafka ${kafkaVersion()} ready on ${brokers} (pid ${child.pid}, dir ${dir})`);
   return { brokers, dataDir, logFile, stop };
@@ -263,10 +276,14 @@ function startWatchdog(pid: number, dir: string | undefined): ChildProcess {
   return watchdog;
 }
 
-function tail(path: string, lines = 60): string {
+/** The first ERROR lines (the cause; shutdown noise follows them) and the last lines of a broker log. */
+function startupReport(path: string): string {
+  let lines: string[];
   try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    lines = readFileSync(path, 'utf8').trimEnd().split('\n');
   } catch {
-    return '(no log)';
+    return `(no log at ${path})`;
   }
+  const errors = lines.filter((line) => / ERROR |Exception: /.test(line)).slice(0, 8);
+  return [`--- first errors in ${path} ---`, ...errors, `--- last lines ---`, ...lines.slice(-40)].join('\n');
 }
