@@ -46,6 +46,8 @@ export class ArrowRecordWriter {
   private readonly done: Promise<void>;
   private readonly batchSize: number;
   private pending = 0;
+  /** Bytes written by Arrow but not yet accepted by the file. */
+  private readonly pending_: () => number;
 
   constructor(path: string, options: { format?: 'file' | 'stream'; batchSize?: number } = {}) {
     this.batchSize = options.batchSize ?? 16_384;
@@ -53,6 +55,7 @@ export class ArrowRecordWriter {
     this.writer = options.format === 'stream' ? new RecordBatchStreamWriter() : new RecordBatchFileWriter();
     const out = path === '-' ? process.stdout : createWriteStream(path);
     const bytes = this.writer.toNodeStream();
+    this.pending_ = () => bytes.readableLength + out.writableLength;
     // `.gz` paths are gzip-compressed on the way out; readers detect gzip by its magic bytes.
     this.done = finished(path.endsWith('.gz') ? bytes.pipe(createGzip({ level: 6 })).pipe(out) : bytes.pipe(out));
   }
@@ -78,7 +81,9 @@ export class ArrowRecordWriter {
     this.writer.write(batch);
     this.rows.written += this.pending;
     this.pending = 0;
-    // Let the file stream drain before building the next batch: constant memory.
+    // Backpressure: wait while more than a few batches wait for the disk, so memory stays
+    // bounded however large the input.
+    while (this.pending_() > 32 * 1024 * 1024) await new Promise((resolve) => setTimeout(resolve, 5));
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
