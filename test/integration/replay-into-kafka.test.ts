@@ -12,6 +12,7 @@ import { buildPipeline } from '../../src/pipeline/build-pipeline.ts';
 import { replayIntoKafka } from '../../src/replay/kafka-replay.ts';
 import { createKafka } from '../../src/sources/kafka-client.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
+import { createTopics } from '../harness/kcat.ts';
 import { SAMPLE_FILES } from '../harness/sample.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -29,6 +30,8 @@ const fingerprints = (sink: MemoryAlertSink) => [...new Set(sink.alerts.map((a) 
 
 async function throughKafka(options: { speed: number }): Promise<{ sink: MemoryAlertSink; late: number; sent: number; seconds: number }> {
   const topic = `replay-${randomUUID().slice(0, 8)}`;
+  // The topic exists (three partitions, leaders elected) before the consumer subscribes.
+  await createTopics(brokers, [topic], 3);
   const cfg = config(topic);
   const sink = new MemoryAlertSink();
   const pipeline = buildPipeline(cfg, { logger: silentLogger, alertSinks: [sink] });
