@@ -75,6 +75,8 @@ of invalid records by reason.
                         (merged in event time, keyed by workload, gzip-compressed)
   --rate N              with --to kafka: at most N messages per second
   --speed K             with --to kafka: K times event time (e.g. 60 = an hour per minute)
+  --loop N              in-process soak: replay the files N times (0 = until Ctrl-C), each pass
+                        shifted past the previous one in event time
 ${COMMON_HELP}
 Without --dead-letter, rejected records go to ./flowhound-dead-letter.jsonl (created only if needed).
 `,
@@ -216,7 +218,7 @@ async function runCommand(args: string[]): Promise<number> {
 async function replayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     pipeline: { type: 'string' }, cluster: { type: 'string' }, 'alerts-out': { type: 'string' }, quiet: { type: 'boolean' },
-    from: { type: 'string' }, until: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, ...COMMON_OPTIONS,
+    from: { type: 'string' }, until: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, loop: { type: 'string' }, ...COMMON_OPTIONS,
   });
   if (values.help === true) return help('replay');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'replay needs at least one FILE (or - for stdin)');
@@ -225,12 +227,16 @@ async function replayCommand(args: string[]): Promise<number> {
   if (values.to === 'kafka') return replayToKafka(values, positionals, range);
   const tally = new AlertTally();
   const config = replayConfig(values, positionals);
-  const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true, printAlerts: values.quiet !== true, eventTimeRange: range };
+  const loops = values.loop === undefined ? 1 : Number(values.loop);
+  if (!Number.isInteger(loops) || loops < 0) throw new FlowhoundError('FH_USAGE', `--loop must be a count (0 = until stopped), got ${JSON.stringify(values.loop)}`);
+  const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true, printAlerts: values.quiet !== true, eventTimeRange: range, loops };
   if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
   const telemetry = typeof values['metrics-port'] === 'string' ? await startMetrics(config, values, options) : undefined;
   const pipeline = buildPipeline(config, options);
   const started = Date.now();
   const progress = new Progress(positionals, () => ({ records: pipeline.ingest.stats.total(pipeline.ingest.stats.received), eventTime: pipeline.detection.newestEventTime }));
+  // Ctrl-C ends a soak after the pass in flight, with the summary.
+  process.once('SIGINT', () => void pipeline.stop());
   try {
     await pipeline.run();
   } finally {

@@ -45,6 +45,8 @@ export interface BuildOptions {
   alertSinks?: AlertSink[];
   /** Replay: read all file sources as one stream merged in event time. */
   mergeFilesByEventTime?: boolean;
+  /** Replay: passes over the files (`--loop`); 0 = until stopped. */
+  loops?: number;
   /** Replay: only records with event time in [from, until] (epoch ms). */
   eventTimeRange?: { from: number; until: number };
   /** Metrics to feed (the CLI creates them when /metrics is served). */
@@ -186,6 +188,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   }
 
   let closed: Promise<void> | undefined;
+  let stopped = false;
   const close = () => (closed ??= ingest.close());
   return {
     ingest,
@@ -198,7 +201,14 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
         source.type === 'file' ? source.paths.map((path) => ({ path, format: source.format, cluster: source.cluster ?? config.cluster, source: id })) : []);
       try {
         if (options.mergeFilesByEventTime === true && Object.values(config.sources).every((s) => s.type === 'file')) {
-          await replayMerged(ingest, files, 2_000, options.eventTimeRange);
+          // --loop: the data again and again, each pass shifted past the previous one in event time.
+          const loops = options.loops ?? 1;
+          let shiftMs = 0;
+          for (let pass = 0; (loops === 0 || pass < loops) && !stopped; pass++) {
+            const span = await replayMerged(ingest, files, 2_000, { ...options.eventTimeRange, shiftMs });
+            if (!Number.isFinite(span.first)) break;
+            shiftMs += span.last - span.first + config.detection.window_seconds * 1000;
+          }
         } else {
           await Promise.all(sources.map((source) => source.run((batch) => ingest.handle(batch))));
         }
@@ -208,6 +218,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
       }
     },
     async stop() {
+      stopped = true;
       await Promise.all(sources.map((source) => source.stop()));
     },
   };

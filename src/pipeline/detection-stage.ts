@@ -147,13 +147,15 @@ export class DetectionStage implements RecordStage {
 
   private add(record: NormalizedRecord): void {
     const windowMs = this.options.settings.windowMs;
-    const bucket = Math.floor(record.windowStart / windowMs) * windowMs;
+    // By event time (the end of an aggregation window): Calico's flush windows are not aligned
+    // to ours, and a window must not close before the records that end inside it arrive.
+    const time = record.kind === 'flow' ? record.windowEnd : record.time;
+    const bucket = Math.floor((time - 1) / windowMs) * windowMs;
     if (bucket < this.closedUpTo) {
       this.stats.late++;
       this.options.onLate?.(record);
       return;
     }
-    const time = record.kind === 'flow' ? record.windowEnd : record.time;
     if (time > this.newest) this.newest = time;
     if (record.kind === 'flow') this.addFlow(record, bucket);
     else this.addDnsRecord(record, bucket);

@@ -15,10 +15,27 @@ interface Lane {
  * so that flows, DNS logs and Hubble events of the same minute meet in the same windows.
  * Memory holds about one batch per file: a lane is read again only when its buffer is empty.
  */
-export async function replayMerged(ingest: Ingest, files: { path: string; format: FormatOption; cluster: string; source: string }[], maxBatch: number, range: { from: number; until: number } = { from: Number.NEGATIVE_INFINITY, until: Number.POSITIVE_INFINITY }): Promise<void> {
+export interface MergeOptions {
+  /** Only records with event time in [from, until]. */
+  from?: number;
+  until?: number;
+  /** Added to every record's times (soak loops replay the data again, later). */
+  shiftMs?: number;
+}
+
+/** Returns the event-time span replayed (before any shift), for loops. */
+export async function replayMerged(ingest: Ingest, files: { path: string; format: FormatOption; cluster: string; source: string }[], maxBatch: number, options: MergeOptions = {}): Promise<{ first: number; last: number }> {
+  const from = options.from ?? Number.NEGATIVE_INFINITY;
+  const until = options.until ?? Number.POSITIVE_INFINITY;
+  const shift = options.shiftMs ?? 0;
+  const span = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
   const inRange = (r: NormalizedRecord) => {
     const t = eventTime(r);
-    return t >= range.from && t <= range.until;
+    if (t < from || t > until) return false;
+    if (t < span.first) span.first = t;
+    if (t > span.last) span.last = t;
+    if (shift !== 0) shiftRecord(r, shift);
+    return true;
   };
   const lanes: Lane[] = [];
   for (const file of files) {
@@ -66,7 +83,7 @@ export async function replayMerged(ingest: Ingest, files: { path: string; format
     const live = lanes.filter((lane) => !lane.done);
     if (live.length === 0) {
       await release(ingest, lanes, Number.POSITIVE_INFINITY);
-      return;
+      return span;
     }
     // Every live lane has records: everything up to the smallest of their last times is safe.
     const safe = Math.min(...live.map((lane) => eventTime(lane.buffer[lane.buffer.length - 1]!)));
@@ -84,6 +101,12 @@ async function release(ingest: Ingest, lanes: Lane[], upTo: number): Promise<voi
     lane.buffer = lane.buffer.slice(i);
   }
   if (out.length > 0) await ingest.deliver(out.sort(byEventTime), []);
+}
+
+function shiftRecord(r: NormalizedRecord, shift: number): void {
+  r.windowStart += shift;
+  if (r.kind === 'flow') r.windowEnd += shift;
+  else r.time += shift;
 }
 
 function byEventTime(a: NormalizedRecord, b: NormalizedRecord): number {
