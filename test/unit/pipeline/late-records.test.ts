@@ -28,3 +28,14 @@ describe('late records', () => {
     expect(pipeline.ingest.stats.deadLettered).toBe(1);
   });
 });
+
+describe('replay --loop', () => {
+  it('replays the data again, shifted past the previous pass, without late records', async () => {
+    const config = validatePipeline({ name: 'loop', cluster: 'prod-eu', sources: { f: { type: 'file', paths: ['datasets/sample/records.arrow.gz'] } } }, 'test');
+    const pipeline = buildPipeline(config, { logger: silentLogger, mergeFilesByEventTime: true, loops: 2, deadLetterFile: '/dev/null' });
+    await pipeline.run();
+    expect(pipeline.ingest.stats.total(pipeline.ingest.stats.received)).toBe(2 * 40_328);
+    expect(pipeline.detection.stats.late).toBe(0);
+    expect(new Date(pipeline.detection.newestEventTime).toISOString() > '2026-11-02T23:00:00.000Z').toBe(true);
+  });
+});
