@@ -37,40 +37,22 @@ export async function replayMerged(ingest: Ingest, files: { path: string; format
     if (shift !== 0) shiftRecord(r, shift);
     return true;
   };
+  /** A lane over a file's batches: the next non-empty batch in range, sorted, or undefined at the end. */
+  const lane = (batches: AsyncGenerator<NormalizedRecord[]>): Lane => ({
+    buffer: [],
+    done: false,
+    next: async () => {
+      for (;;) {
+        const step = await batches.next();
+        if (step.done) return undefined;
+        const kept = step.value.filter(inRange);
+        if (kept.length > 0) return kept.sort(byEventTime);
+      }
+    },
+  });
   const lanes: Lane[] = [];
   for (const file of files) {
-    if (await isArrowFile(file.path)) {
-      const batches = readArrowRecords(file.path);
-      lanes.push({
-        buffer: [],
-        done: false,
-        next: async () => {
-          for (;;) {
-            const step = await batches.next();
-            if (step.done) return undefined;
-            ingest.countNormalized(file.source, step.value);
-            const records = step.value.filter(inRange);
-            if (records.length > 0) return records.sort(byEventTime);
-          }
-        },
-      });
-      continue;
-    }
-    const batches = readLineBatches(file.path, maxBatch);
-    lanes.push({
-      buffer: [],
-      done: false,
-      next: async () => {
-        for (;;) {
-          const step = await batches.next();
-          if (step.done) return undefined;
-          const { records, letters } = ingest.decode({ source: file.source, format: file.format, cluster: file.cluster, messages: step.value });
-          await ingest.deliver([], letters);
-          const kept = records.filter(inRange);
-          if (kept.length > 0) return kept.sort(byEventTime);
-        }
-      },
-    });
+    lanes.push(lane((await isArrowFile(file.path)) ? countedArrow(ingest, file.path, file.source) : decodedLines(ingest, file, maxBatch)));
   }
 
   for (;;) {
@@ -101,6 +83,23 @@ async function release(ingest: Ingest, lanes: Lane[], upTo: number): Promise<voi
     lane.buffer = lane.buffer.slice(i);
   }
   if (out.length > 0) await ingest.deliver(out.sort(byEventTime), []);
+}
+
+/** Arrow rows are normalised already: counted as received and parsed, nothing to decode. */
+async function* countedArrow(ingest: Ingest, path: string, source: string): AsyncGenerator<NormalizedRecord[]> {
+  for await (const records of readArrowRecords(path)) {
+    ingest.countNormalized(source, records);
+    yield records;
+  }
+}
+
+/** JSON lines decoded by the ingest stage; rejects go to the dead-letter sink at once. */
+async function* decodedLines(ingest: Ingest, file: { path: string; format: FormatOption; cluster: string; source: string }, maxBatch: number): AsyncGenerator<NormalizedRecord[]> {
+  for await (const messages of readLineBatches(file.path, maxBatch)) {
+    const { records, letters } = ingest.decode({ source: file.source, format: file.format, cluster: file.cluster, messages });
+    await ingest.deliver([], letters);
+    yield records;
+  }
 }
 
 function shiftRecord(r: NormalizedRecord, shift: number): void {
