@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
 import type { RecordFormat } from '../model/record-format.ts';
@@ -9,6 +9,7 @@ import { isArrowFile } from '../arrow/record-reader.ts';
 import { readLineBatches } from '../sources/file-source.ts';
 import { ensureTopic } from '../sinks/kafka-topic.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { OrderedProducer } from './ordered-producer.ts';
 
 export interface KafkaReplayOptions {
   kafka: Kafka;
@@ -23,6 +24,10 @@ export interface KafkaReplayOptions {
   until: number;
   logger: Logger;
   onProgress?: (sent: number, eventTime: number) => void;
+  /** Messages per produce request and partition (default 1,000). */
+  batchSize?: number;
+  /** Produce requests in flight across partitions (default 8). */
+  maxInFlight?: number;
 }
 
 interface Item {
@@ -44,111 +49,101 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
   for (const file of options.files) {
     if (await isArrowFile(file)) throw new FlowhoundError('FH_USAGE', `${file}: Arrow datasets hold normalised records, not the original Calico/Hubble lines; replay their JSON-lines originals into Kafka`);
   }
-  const producer = options.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, idempotent: false, maxInFlightRequests: 1 });
+  const topics = [...new Set(Object.values(options.config.sources).flatMap((s) => (s.type === 'kafka' ? s.topics : [])))];
+  for (const topic of topics) await ensureTopic(options.kafka, topic, 3, 1, options.logger);
+  const producer = new OrderedProducer(options.kafka, {
+    batchSize: options.batchSize ?? 1_000,
+    maxInFlight: options.maxInFlight ?? 8,
+    partitions: await partitionCounts(options.kafka, topics),
+  });
   await producer.connect();
-  for (const topic of new Set(Object.values(options.config.sources).flatMap((s) => (s.type === 'kafka' ? s.topics : [])))) {
-    await ensureTopic(options.kafka, topic, 3, 1, options.logger);
-  }
   const ctx = { cluster: options.config.cluster, now: Date.now(), maxFutureSkewMs: Number.MAX_SAFE_INTEGER };
   const lanes = options.files.map((path) => ({ batches: readLineBatches(path, 5_000), buffer: [] as Item[], done: false }));
   const started = Date.now();
   let sent = 0;
   let skipped = 0;
   let firstEventTime: number | undefined;
-  let outgoing: Item[] = [];
-  const inFlight: Promise<void>[] = [];
 
-  const flush = async () => {
-    if (outgoing.length === 0) return;
-    const byTopic = new Map<string, { key: string | null; value: string }[]>();
-    for (const item of outgoing) {
-      let list = byTopic.get(item.topic);
-      if (list === undefined) byTopic.set(item.topic, (list = []));
-      list.push({ key: item.key, value: item.value });
-    }
-    outgoing = [];
-    // Requests go one after another (concurrent ones are compressed concurrently and can reach
-    // the broker out of order; each partition must stay in event-time order), but the next
-    // batch is read and parsed while the previous one is compressed and sent.
-    const request = { acks: -1, compression: CompressionTypes.GZIP, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) };
-    const previous = inFlight[inFlight.length - 1] ?? Promise.resolve();
-    const sending = previous.then(() => producer.sendBatch(request)).then(() => undefined);
-    sending.catch(() => {}); // observed here, surfaced where awaited
-    inFlight.push(sending);
-    if (inFlight.length > 3) await inFlight.shift();
+  const wait = async (due: number) => {
+    if (due <= Date.now() + 5) return;
+    // Paced: what is queued goes out now rather than when a request fills.
+    await producer.flush();
+    await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
   };
-
   const pace = async (item: Item) => {
     if (options.speed > 0 && item.time > 0) {
       firstEventTime ??= item.time;
-      const due = started + (item.time - firstEventTime) / options.speed;
-      if (due > Date.now() + 5) {
-        await flush();
-        await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-      }
+      await wait(started + (item.time - firstEventTime) / options.speed);
     }
-    if (options.rate > 0) {
-      const due = started + (sent * 1000) / options.rate;
-      if (due > Date.now() + 5) {
-        await flush();
-        await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-      }
-    }
+    if (options.rate > 0) await wait(started + (sent * 1000) / options.rate);
   };
 
-  for (;;) {
-    for (const lane of lanes) {
-      while (!lane.done && lane.buffer.length === 0) {
-        const step = await lane.batches.next();
-        if (step.done) {
-          lane.done = true;
-          break;
-        }
-        for (const message of step.value) {
-          const line = typeof message.value === 'string' ? message.value : message.value.toString('utf8');
-          const decoded = decodeMessage(line, 'auto', ctx, Number.MAX_SAFE_INTEGER);
-          const format = decoded.format;
-          if (decoded.status === 'ok') {
-            const time = eventTime(decoded.record);
-            if (time < options.from || time > options.until) {
-              skipped++;
-              continue;
-            }
-            const r = decoded.record;
-            // The pod side: an internet client's flow belongs with the workload it reached.
-            const who = r.kind === 'dns' ? r.client : r.src.kind === 'pod' || r.dst.kind !== 'pod' ? r.src : r.dst;
-            lane.buffer.push({ value: line, key: workloadKey(who), topic: topicFor(format), time });
-          } else {
-            lane.buffer.push({ value: line, key: null, topic: topicFor(format), time: 0 });
+  try {
+    for (;;) {
+      for (const lane of lanes) {
+        while (!lane.done && lane.buffer.length === 0) {
+          const step = await lane.batches.next();
+          if (step.done) {
+            lane.done = true;
+            break;
           }
+          for (const message of step.value) {
+            const line = typeof message.value === 'string' ? message.value : message.value.toString('utf8');
+            const decoded = decodeMessage(line, 'auto', ctx, Number.MAX_SAFE_INTEGER);
+            const format = decoded.format;
+            if (decoded.status === 'ok') {
+              const time = eventTime(decoded.record);
+              if (time < options.from || time > options.until) {
+                skipped++;
+                continue;
+              }
+              const r = decoded.record;
+              // The pod side: an internet client's flow belongs with the workload it reached.
+              const who = r.kind === 'dns' ? r.client : r.src.kind === 'pod' || r.dst.kind !== 'pod' ? r.src : r.dst;
+              lane.buffer.push({ value: line, key: workloadKey(who), topic: topicFor(format), time });
+            } else {
+              lane.buffer.push({ value: line, key: null, topic: topicFor(format), time: 0 });
+            }
+          }
+          lane.buffer.sort((a, b) => a.time - b.time);
         }
-        lane.buffer.sort((a, b) => a.time - b.time);
+      }
+      const live = lanes.filter((lane) => lane.buffer.length > 0);
+      if (live.length === 0) break;
+      const safe = lanes.some((lane) => !lane.done && lane.buffer.length > 0)
+        ? Math.min(...lanes.filter((lane) => !lane.done).map((lane) => lane.buffer[lane.buffer.length - 1]!.time))
+        : Number.POSITIVE_INFINITY;
+      const ready: Item[] = [];
+      for (const lane of lanes) {
+        let i = 0;
+        while (i < lane.buffer.length && lane.buffer[i]!.time <= safe) i++;
+        ready.push(...lane.buffer.splice(0, i));
+      }
+      ready.sort((a, b) => a.time - b.time);
+      for (const item of ready) {
+        await pace(item);
+        await producer.send(item.topic, item.key, item.value);
+        sent++;
+        if (sent % 10_000 === 0) options.onProgress?.(sent, item.time);
       }
     }
-    const live = lanes.filter((lane) => lane.buffer.length > 0);
-    if (live.length === 0) break;
-    const safe = lanes.some((lane) => !lane.done && lane.buffer.length > 0)
-      ? Math.min(...lanes.filter((lane) => !lane.done).map((lane) => lane.buffer[lane.buffer.length - 1]!.time))
-      : Number.POSITIVE_INFINITY;
-    const ready: Item[] = [];
-    for (const lane of lanes) {
-      let i = 0;
-      while (i < lane.buffer.length && lane.buffer[i]!.time <= safe) i++;
-      ready.push(...lane.buffer.splice(0, i));
-    }
-    ready.sort((a, b) => a.time - b.time);
-    for (const item of ready) {
-      await pace(item);
-      outgoing.push(item);
-      sent++;
-      if (outgoing.length >= 5_000) await flush();
-      if (sent % 10_000 === 0) options.onProgress?.(sent, item.time);
-    }
+    await producer.flush();
+  } finally {
+    await producer.disconnect();
   }
-  await flush();
-  await Promise.all(inFlight);
-  await producer.disconnect();
   return { sent, skipped, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Partitions per topic, as the broker has them (the topics may have been made by an operator). */
+async function partitionCounts(kafka: Kafka, topics: string[]): Promise<Map<string, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    return new Map(metadata.topics.map((t) => [t.name, Math.max(1, t.partitions.length)]));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** format → topic: the first topic of the pipeline's Kafka source for that format, else of an `auto` source. */

@@ -1,0 +1,124 @@
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+
+export interface OrderedProducerOptions {
+  /** Messages per produce request and partition. */
+  batchSize: number;
+  /** Produce requests in flight across all partitions (each partition has at most one). */
+  maxInFlight: number;
+  /** Partitions of each topic, from the broker's metadata. */
+  partitions: ReadonlyMap<string, number>;
+}
+
+interface Lane {
+  topic: string;
+  partition: number;
+  pending: { key: string | null; value: string | Buffer; partition: number }[];
+  /** The lane's last request: the next one starts only after it is acknowledged. */
+  tail: Promise<void>;
+}
+
+/** Keys whose partition is remembered; past this the cache starts again (keys are workloads, but an attacker can invent them). */
+const MAX_CACHED_KEYS = 65_536;
+
+/**
+ * A producer that keeps every partition in the order messages were given to it while sending
+ * to all partitions at once: one chain of requests per topic partition (a request starts when
+ * the partition's previous one is acknowledged) and up to `maxInFlight` requests across them.
+ *
+ * Why not one `sendBatch` after another: kafkajs compresses each request asynchronously, so
+ * two concurrent requests can reach the broker in either order; a single sequential chain then
+ * leaves the broker, the gzip threads and this thread waiting on each other. Partitions are
+ * chosen here, once per key, with kafkajs's Java-compatible murmur2 partitioner (the partition
+ * a Java producer or Kafka Streams would pick), and kafkajs is handed requests of one partition
+ * each (its per-request grouping copies arrays per message, which grows with request size).
+ */
+export class OrderedProducer {
+  readonly producer: Producer;
+  private readonly options: OrderedProducerOptions;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly partitionOf = new Map<string, number>();
+  private readonly murmur2 = Partitioners.DefaultPartitioner();
+  private readonly roundRobin = new Map<string, number>();
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private failure: Error | undefined;
+  sent = 0;
+
+  constructor(kafka: Kafka, options: OrderedProducerOptions) {
+    this.options = options;
+    this.producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: false,
+      maxInFlightRequests: options.maxInFlight,
+      // Every message arrives with its partition already chosen.
+      createPartitioner: () => ({ message }) => message.partition!,
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  /** Queues one message; resolves at once unless too many requests are in flight (back-pressure). */
+  async send(topic: string, key: string | null, value: string | Buffer): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    const partition = this.partition(topic, key);
+    const id = `${topic}\u0000${partition}`;
+    let lane = this.lanes.get(id);
+    if (lane === undefined) this.lanes.set(id, (lane = { topic, partition, pending: [], tail: Promise.resolve() }));
+    lane.pending.push({ key, value, partition });
+    if (lane.pending.length >= this.options.batchSize) await this.dispatch(lane);
+  }
+
+  /** Sends every queued message and waits until the broker has acknowledged all of them. */
+  async flush(): Promise<void> {
+    for (const lane of this.lanes.values()) if (lane.pending.length > 0) await this.dispatch(lane);
+    await Promise.all([...this.lanes.values()].map((lane) => lane.tail));
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+
+  private partition(topic: string, key: string | null): number {
+    const count = this.options.partitions.get(topic) ?? 1;
+    if (key === null) {
+      // Unkeyed messages (lines that do not parse) have no order to keep: spread them.
+      const next = ((this.roundRobin.get(topic) ?? -1) + 1) % count;
+      this.roundRobin.set(topic, next);
+      return next;
+    }
+    const cacheKey = `${topic}\u0000${key}`;
+    let partition = this.partitionOf.get(cacheKey);
+    if (partition === undefined) {
+      const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+      partition = this.murmur2({ topic, partitionMetadata, message: { key, value: null } });
+      if (this.partitionOf.size >= MAX_CACHED_KEYS) this.partitionOf.clear();
+      this.partitionOf.set(cacheKey, partition);
+    }
+    return partition;
+  }
+
+  private async dispatch(lane: Lane): Promise<void> {
+    while (this.inFlight >= this.options.maxInFlight) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.failure !== undefined) throw this.failure;
+    const messages = lane.pending;
+    lane.pending = [];
+    this.inFlight++;
+    lane.tail = lane.tail
+      .then(() => (this.failure === undefined ? this.producer.send({ topic: lane.topic, acks: -1, compression: CompressionTypes.GZIP, messages }) : undefined))
+      .then(
+        () => {
+          if (this.failure === undefined) this.sent += messages.length;
+        },
+        (error: Error) => {
+          this.failure ??= error;
+        },
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.waiting.shift()?.();
+      });
+  }
+}
