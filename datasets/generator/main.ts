@@ -34,7 +34,7 @@ const { values } = parseArgs({
     'attack-scale': { type: 'string', default: '1' },
     start: { type: 'string', default: '2026-11-01T00:00:00Z' },
     gzip: { type: 'boolean', default: false },
-    /** Also write records.arrow.gz: the same records normalised into flowhound's Arrow dataset, labelled. */
+    /** Also write records.arrow.gz: the same records normalised into flowhound's Arrow dataset, labelled, with their original lines. */
     arrow: { type: 'boolean', default: false },
   },
 });
@@ -147,7 +147,7 @@ writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\
 if (values.arrow) {
   const labelsPath = join(out, 'labels.jsonl');
   const stage = new ArrowStage(join(out, 'records.arrow.gz'), { labels: loadLabels(labelsPath) });
-  const ingest = new Ingest({ deadLetter: new DeadLetterFile(join(out, 'dead-letter.jsonl')), stages: [stage], maxRecordBytes: 1 << 20, maxFutureSkewMs: Number.MAX_SAFE_INTEGER });
+  const ingest = new Ingest({ deadLetter: new DeadLetterFile(join(out, 'dead-letter.jsonl')), stages: [stage], maxRecordBytes: 1 << 20, maxFutureSkewMs: Number.MAX_SAFE_INTEGER, keepOriginals: true });
   await replayMerged(ingest, Object.values(files).map((f) => ({ path: f.path, format: 'auto' as const, cluster: prod.name, source: 'generator' })), 2_000);
   await ingest.close();
 }

@@ -1,5 +1,6 @@
 import type { Label } from '../evaluation/labels.ts';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
+import type { RecordOriginals } from '../pipeline/record-originals.ts';
 import type { RecordStage } from '../pipeline/record-stage.ts';
 import { ArrowRecordWriter } from './record-writer.ts';
 
@@ -13,18 +14,22 @@ function labelOf(record: NormalizedRecord, labels: Label[]): string | null {
   return null;
 }
 
-/** Writes every record to an Arrow dataset (the `convert` command's stage). */
+/**
+ * Writes every record to an Arrow dataset (the `convert` command's stage), with its source
+ * line when the ingest keeps them (`keepOriginals`; otherwise the column stays null).
+ */
 export class ArrowStage implements RecordStage {
   readonly writer: ArrowRecordWriter;
   private readonly labels: Label[];
 
-  constructor(path: string, options: { format?: 'file' | 'stream'; labels?: Label[] } = {}) {
-    this.writer = new ArrowRecordWriter(path, options.format === undefined ? {} : { format: options.format });
+  constructor(path: string, options: { format?: 'file' | 'stream'; labels?: Label[]; batchSize?: number } = {}) {
+    const { format, batchSize } = options;
+    this.writer = new ArrowRecordWriter(path, { ...(format === undefined ? {} : { format }), ...(batchSize === undefined ? {} : { batchSize }) });
     this.labels = options.labels ?? [];
   }
 
-  async process(records: NormalizedRecord[]): Promise<void> {
-    for (const record of records) await this.writer.write(record, this.labels.length === 0 ? null : labelOf(record, this.labels));
+  async process(records: NormalizedRecord[], _lane?: string, originals?: RecordOriginals): Promise<void> {
+    for (const record of records) await this.writer.write(record, this.labels.length === 0 ? null : labelOf(record, this.labels), originals?.take(record) ?? null);
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,15 @@
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { constants, createGunzip, gunzipSync } from 'node:zlib';
-import { RecordBatchReader, type RecordBatch, type Vector } from 'apache-arrow';
+import { constants, gunzipSync } from 'node:zlib';
+import type { RecordBatch, Vector } from 'apache-arrow';
 import { FlowhoundError } from '../errors.ts';
 import type { DnsAnswer } from '../model/dns-record.ts';
 import type { Endpoint, EndpointKind } from '../model/endpoint.ts';
 import { NO_LABELS } from '../model/endpoint.ts';
 import type { Protocol } from '../model/flow-record.ts';
-import type { NormalizedRecord } from '../model/normalized-record.ts';
+import { eventTime, type NormalizedRecord } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
+import type { RecordOriginals } from '../pipeline/record-originals.ts';
+import { readArrowBatches } from './arrow-input.ts';
 import { checkSchema } from './record-schema.ts';
 
 const isArrowHead = (head: Buffer) => head.length >= 6 && (head.toString('latin1', 0, 6) === 'ARROW1' || head.readUInt32LE(0) === 0xffffffff);
@@ -37,11 +38,15 @@ export async function isArrowFile(path: string): Promise<boolean> {
 
 /**
  * Column-wise view of one batch: every column decoded once into a plain JS array (dictionary
- * entries decoded once per batch, not once per row), then rows built from those arrays.
+ * entries decoded once per batch, not once per row), then rows built from those arrays. The
+ * original lines, the largest column, are decoded only when asked for.
  */
-function columns(batch: RecordBatch): Map<string, unknown[]> {
+function columns(batch: RecordBatch, originals: boolean): Map<string, unknown[]> {
   const out = new Map<string, unknown[]>();
-  for (const field of batch.schema.fields) out.set(field.name, columnValues(batch.getChild(field.name)!));
+  for (const field of batch.schema.fields) {
+    if (field.name === 'original' && !originals) continue;
+    out.set(field.name, columnValues(batch.getChild(field.name)!));
+  }
   return out;
 }
 
@@ -86,14 +91,25 @@ function endpoint(cols: Map<string, Column>, side: 'src' | 'dst', i: number): En
   return e;
 }
 
-/** Rows of a batch as normalised records (and their labels). */
-export function recordsOf(batch: RecordBatch): { record: NormalizedRecord; label: string | undefined }[] {
-  const c = columns(batch);
+export interface ArrowRow {
+  record: NormalizedRecord;
+  label: string | undefined;
+  /** The source line (schema version 2, unless converted with --no-original); only when asked for. */
+  original: string | undefined;
+}
+
+const NONE: Column = [];
+
+/** Rows of a batch as normalised records (and their labels, and with `originals` their source lines). */
+export function recordsOf(batch: RecordBatch, options: { originals?: boolean } = {}): ArrowRow[] {
+  const c = columns(batch, options.originals === true);
   const col = (name: string) => c.get(name)!;
-  const out: { record: NormalizedRecord; label: string | undefined }[] = [];
+  const originals = c.get('original') ?? NONE;
+  const out: ArrowRow[] = [];
   for (let i = 0; i < batch.numRows; i++) {
     const format = str(col('format'), i) as RecordFormat;
     const label = str(col('label'), i);
+    const original = str(originals, i);
     if (str(col('kind'), i) === 'flow') {
       const record: NormalizedRecord = {
         kind: 'flow', format, windowStart: time(col('window_start'), i), windowEnd: time(col('window_end'), i),
@@ -117,7 +133,7 @@ export function recordsOf(batch: RecordBatch): { record: NormalizedRecord; label
       }
       const deny = str(col('deny_reason'), i);
       if (deny !== undefined) record.denyReason = deny;
-      out.push({ record, label });
+      out.push({ record, label, original });
     } else {
       const answers = str(col('answers'), i);
       const record: NormalizedRecord = {
@@ -131,34 +147,69 @@ export function recordsOf(batch: RecordBatch): { record: NormalizedRecord; label
       if (mean !== undefined) record.latencyMeanNs = mean;
       const max = num(col('latency_max_ns'), i);
       if (max !== undefined) record.latencyMaxNs = max;
-      out.push({ record, label });
+      out.push({ record, label, original });
     }
   }
   return out;
 }
 
-async function peek(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    await handle.read(head, 0, 2, 0);
-    return head;
-  } finally {
-    await handle.close();
+/** Batches of rows from a flowhound Arrow dataset, in file order; the schema version is checked first. */
+async function* readRows(path: string, options: { originals: boolean; onVersion?: (version: string) => void }): AsyncGenerator<ArrowRow[]> {
+  const batches = readArrowBatches(path, (schema) => {
+    const version = checkSchema(schema, path);
+    options.onVersion?.(version);
+  });
+  for (;;) {
+    let step: IteratorResult<RecordBatch>;
+    try {
+      step = await batches.next();
+    } catch (error) {
+      if (error instanceof FlowhoundError) throw error;
+      throw new FlowhoundError('FH_INPUT_UNREADABLE', `${path}: not a readable Arrow IPC file: ${(error as Error).message}`, { cause: error });
+    }
+    if (step.done === true) return;
+    yield recordsOf(step.value, { originals: options.originals });
   }
 }
 
-/** Batches of normalised records from an Arrow IPC file or stream (gzip too), in file order. */
-export async function* readArrowRecords(path: string): AsyncGenerator<NormalizedRecord[]> {
-  let reader: RecordBatchReader;
-  try {
-    const file = createReadStream(path);
-    const head = await peek(path);
-    reader = await RecordBatchReader.from(head[0] === 0x1f && head[1] === 0x8b ? file.pipe(createGunzip()) : file);
-    await reader.open();
-  } catch (error) {
-    throw new FlowhoundError('FH_INPUT_UNREADABLE', `${path}: not a readable Arrow IPC file: ${(error as Error).message}`, { cause: error });
+/**
+ * Batches of normalised records from an Arrow IPC file or stream (gzip too), in file order.
+ * With `originals`, each record's source line (when the file has it) is kept there for the
+ * stages, as the ingest does for lines it decodes.
+ */
+export async function* readArrowRecords(path: string, originals?: RecordOriginals): AsyncGenerator<NormalizedRecord[]> {
+  for await (const rows of readRows(path, { originals: originals !== undefined })) {
+    if (originals !== undefined) for (const row of rows) if (row.original !== undefined) originals.keep(row.record, row.original);
+    yield rows.map((r) => r.record);
   }
-  checkSchema(reader.schema, path);
-  for await (const batch of reader) yield recordsOf(batch).map((r) => r.record);
+}
+
+/** A record's source line with what a Kafka replay needs to route and pace it. */
+export interface ArrowOriginal {
+  value: string;
+  format: RecordFormat;
+  /** Event time, epoch ms. */
+  time: number;
+  record: NormalizedRecord;
+}
+
+/**
+ * Batches of the source lines stored in an Arrow dataset, in file order, for `replay --to
+ * kafka`. Refuses a dataset without them (schema version 1, or converted with --no-original).
+ */
+export async function* readArrowOriginals(path: string): AsyncGenerator<ArrowOriginal[]> {
+  const missing = (why: string) => new FlowhoundError('FH_USAGE', `${path}: ${why}, so it cannot be replayed in the original Calico/Hubble format; convert the JSON lines again with this flowhound, without --no-original`);
+  const onVersion = (version: string) => {
+    if (version === '1') throw missing('this Arrow dataset (schema version 1) holds normalised records only, not their original lines');
+  };
+  for await (const rows of readRows(path, { originals: true, onVersion })) {
+    const out: ArrowOriginal[] = [];
+    let absent = 0;
+    for (const { record, original } of rows) {
+      if (original === undefined) absent++;
+      else out.push({ value: original, format: record.format, time: eventTime(record), record });
+    }
+    if (absent > 0) throw missing(absent === rows.length ? 'this Arrow dataset has no original lines (converted with --no-original)' : `${absent} of ${rows.length} records in a batch of this Arrow dataset have no original line`);
+    yield out;
+  }
 }

@@ -3,22 +3,35 @@ import { FlowhoundError } from '../errors.ts';
 
 /**
  * flowhound's columnar dataset: one row per normalised record (flows and DNS lookups in one
- * table, in event-time order), mirroring src/model. Repeating strings are dictionary-encoded;
- * fields a kind does not have are null. Version 1:
+ * table, in event-time order), mirroring src/model. Strings from a bounded set (names of
+ * clusters, namespaces, workloads, label sets) are dictionary-encoded; strings without a bound
+ * (DNS names: tunnelling makes one per query; pods, IPs, answers, original lines) are plain
+ * Utf8, because a dictionary only grows (deltas) and every reader and writer holds all of it.
+ * Fields a kind does not have are null. Version 2:
  *
  *   kind, format                               dictionary   `flow` | `dns`; wire format it came from
  *   window_start, window_end                   timestamp ms event-time window (DNS: window_end = time)
  *   src_* / dst_*                              endpoint     cluster, namespace, workload, workload_kind, kind,
  *                                                           labels (JSON, dictionary), pod, ip (plain)
  *                                                           DNS: src = client, dst = server
- *   node, protocol, action, reporter, deny_reason, dst_fqdns (comma-joined), service_* (dictionary)
+ *   node, protocol, action, reporter, deny_reason, service_* (dictionary)
+ *   dst_fqdns                                  utf8         comma-joined
  *   src_port, dst_port                         int32
  *   bytes_to_dst … connections_completed       float64      exact up to 2^53
- *   qname, qtype, rcode (dictionary), answers (JSON), count, latency_mean_ns, latency_max_ns
+ *   qname (plain), qtype, rcode (dictionary), answers (JSON), count, latency_mean_ns, latency_max_ns
  *   label                                      dictionary   attack scenario the record belongs to, if labelled
+ *   original                                   utf8         the exact source line the record was parsed from
+ *                                                           (null when converted with --no-original), so a
+ *                                                           dataset can be replayed into Kafka as Calico/Hubble
+ *
+ * Version 1 (still read) had no `original` column and dictionary-encoded qname and dst_fqdns.
+ * The IPC file format's stream part starts with the schema message (see record-writer.ts), so
+ * files are read sequentially too (gzip), without their footer.
  */
 export const SCHEMA_NAME = 'flowhound.records';
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
+/** Versions this flowhound reads. */
+export const READABLE_VERSIONS: readonly string[] = ['1', '2'];
 
 const dict = () => new Dictionary(new Utf8(), new Int32());
 
@@ -43,7 +56,7 @@ export const COLUMNS: [string, DataType, boolean][] = [
   ['service_name', dict(), true],
   ['service_namespace', dict(), true],
   ['service_port', dict(), true],
-  ['dst_fqdns', dict(), true],
+  ['dst_fqdns', new Utf8(), true],
   ['protocol', dict(), true],
   ['action', dict(), true],
   ['reporter', dict(), true],
@@ -55,7 +68,7 @@ export const COLUMNS: [string, DataType, boolean][] = [
   ['connections', new Float64(), true],
   ['connections_started', new Float64(), true],
   ['connections_completed', new Float64(), true],
-  ['qname', dict(), true],
+  ['qname', new Utf8(), true],
   ['qtype', dict(), true],
   ['rcode', dict(), true],
   ['answers', new Utf8(), true],
@@ -63,6 +76,7 @@ export const COLUMNS: [string, DataType, boolean][] = [
   ['latency_mean_ns', new Float64(), true],
   ['latency_max_ns', new Float64(), true],
   ['label', dict(), true],
+  ['original', new Utf8(), true],
 ];
 
 export function recordSchema(): Schema {
@@ -72,10 +86,11 @@ export function recordSchema(): Schema {
   );
 }
 
-/** Refuses files that are not flowhound datasets or come from a newer flowhound. */
-export function checkSchema(schema: Schema, path: string): void {
+/** Refuses files that are not flowhound datasets or come from a newer flowhound; returns the version. */
+export function checkSchema(schema: Schema, path: string): string {
   const name = schema.metadata.get('flowhound.schema');
   const version = schema.metadata.get('flowhound.schema_version');
   if (name !== SCHEMA_NAME) throw new FlowhoundError('FH_INPUT_UNREADABLE', `${path}: not a flowhound Arrow dataset (schema metadata flowhound.schema is ${JSON.stringify(name ?? null)}, expected "${SCHEMA_NAME}")`);
-  if (version !== SCHEMA_VERSION) throw new FlowhoundError('FH_INPUT_UNREADABLE', `${path}: flowhound Arrow schema version ${JSON.stringify(version ?? null)} is not supported by this flowhound (it reads version ${SCHEMA_VERSION}); convert the data again or upgrade flowhound`);
+  if (version === undefined || !READABLE_VERSIONS.includes(version)) throw new FlowhoundError('FH_INPUT_UNREADABLE', `${path}: flowhound Arrow schema version ${JSON.stringify(version ?? null)} is not supported by this flowhound (it reads versions ${READABLE_VERSIONS.join(' and ')}); convert the data again or upgrade flowhound`);
+  return version;
 }

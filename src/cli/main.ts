@@ -97,12 +97,15 @@ ${COMMON_HELP}
 
 Converts Calico flow/DNS and Hubble JSON lines (gzip too; - for stdin) into flowhound's
 Arrow dataset (one table of normalised records, merged in event time, dictionary-encoded),
-streaming. \`replay\` and \`evaluate\` read it like JSON lines.
+streaming, with each record's original line (kept so the dataset can be replayed into Kafka
+in the original Calico/Hubble format). \`replay\` and \`evaluate\` read it like JSON lines.
 
-  --to FILE             output (.arrow); - writes an Arrow IPC stream to stdout
+  --to FILE             output (.arrow; .gz compresses); - writes an Arrow IPC stream to stdout
   --stream              write the IPC stream format instead of the file format (for pipes)
   --cluster NAME        cluster name for formats that carry none (Calico)
   --labels FILE         fill the label column from labelled attack windows
+  --no-original         leave the original-line column empty: a smaller file that cannot be
+                        replayed into Kafka (--drop-original is the same)
   --dead-letter FILE    rejected records (default ./flowhound-dead-letter.jsonl, only if needed)
   -h, --help            this text
 `,
@@ -224,7 +227,11 @@ async function replayCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'replay needs at least one FILE (or - for stdin)');
   const range = { from: timeOption(values.from, '--from', Number.NEGATIVE_INFINITY), until: timeOption(values.until, '--until', Number.POSITIVE_INFINITY) };
   if (values.to !== undefined && values.to !== 'kafka' && values.to !== 'in-process') throw new FlowhoundError('FH_USAGE', `--to must be kafka or in-process, got ${JSON.stringify(values.to)}`);
-  if (values.to === 'kafka') return replayToKafka(values, positionals, range);
+  if (values.to === 'kafka') {
+    // The original lines carry their own times: a second pass would reach the consumer as late records.
+    if (values.loop !== undefined) throw new FlowhoundError('FH_USAGE', '--loop replays in-process only (each pass is shifted in event time, which original lines sent to Kafka cannot be); for a Kafka load test use --rate or --speed');
+    return replayToKafka(values, positionals, range);
+  }
   const tally = new AlertTally();
   const config = replayConfig(values, positionals);
   const loops = values.loop === undefined ? 1 : Number(values.loop);
@@ -283,11 +290,18 @@ async function replayToKafka(values: Values, files: string[], range: { from: num
   const config = loadPipelineFile(values.pipeline);
   if (config.kafka === undefined) throw new FlowhoundError('FH_USAGE', `${values.pipeline}: replay --to kafka needs a kafka: section`);
   const logger = createLogger(logLevel(values));
-  const result = await replayIntoKafka({
-    kafka: createKafka(config.kafka, logger), config, files, rate: numberOption(values.rate, '--rate'), speed: numberOption(values.speed, '--speed'),
-    from: range.from, until: range.until, logger,
-    onProgress: (sent, at) => logger.info(`replay: ${sent} messages sent, event time ${new Date(at).toISOString()}`),
-  });
+  const position = { sent: 0, eventTime: Number.NaN, bytesRead: 0 };
+  const progress = new Progress(files, () => ({ records: position.sent, eventTime: position.eventTime }), () => position.bytesRead);
+  let result: Awaited<ReturnType<typeof replayIntoKafka>>;
+  try {
+    result = await replayIntoKafka({
+      kafka: createKafka(config.kafka, logger), config, files, rate: numberOption(values.rate, '--rate'), speed: numberOption(values.speed, '--speed'),
+      from: range.from, until: range.until, logger,
+      onProgress: (sent, at, bytesRead) => Object.assign(position, { sent, eventTime: at, bytesRead }),
+    });
+  } finally {
+    progress.stop();
+  }
   process.stdout.write(`flowhound: produced ${result.sent} messages in ${result.seconds.toFixed(2)} s (${Math.round(result.sent / Math.max(result.seconds, 1e-3))}/s)${result.skipped > 0 ? `, ${result.skipped} outside --from/--until` : ''}\n`);
   return EXIT.ok;
 }
@@ -331,7 +345,10 @@ async function evaluateCommand(args: string[]): Promise<number> {
 }
 
 async function convertCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { to: { type: 'string' }, stream: { type: 'boolean' }, cluster: { type: 'string' }, labels: { type: 'string' }, 'dead-letter': { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    to: { type: 'string' }, stream: { type: 'boolean' }, cluster: { type: 'string' }, labels: { type: 'string' }, 'dead-letter': { type: 'string' },
+    'no-original': { type: 'boolean' }, 'drop-original': { type: 'boolean' },
+  });
   if (values.help === true) return help('convert');
   if (typeof values.to !== 'string') throw new FlowhoundError('FH_USAGE', 'convert needs --to FILE.arrow');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'convert needs at least one input file (or - for stdin)');
@@ -340,7 +357,8 @@ async function convertCommand(args: string[]): Promise<number> {
   const deadLetterPath = typeof values['dead-letter'] === 'string' ? values['dead-letter'] : DEFAULT_DEAD_LETTER_FILE;
   const deadLetter = new DeadLetterFile(deadLetterPath);
   const stage = new ArrowStage(values.to, { format: values.stream === true ? 'stream' : 'file', labels });
-  const ingest = new Ingest({ deadLetter, stages: [stage], maxRecordBytes: config.limits.max_record_bytes, maxFutureSkewMs: config.limits.max_future_skew_seconds * 1000 });
+  const keepOriginals = values['no-original'] !== true && values['drop-original'] !== true;
+  const ingest = new Ingest({ deadLetter, stages: [stage], maxRecordBytes: config.limits.max_record_bytes, maxFutureSkewMs: config.limits.max_future_skew_seconds * 1000, keepOriginals });
   const started = Date.now();
   const progress = new Progress(positionals, () => ({ records: ingest.stats.total(ingest.stats.received), eventTime: Number.NaN }));
   try {
@@ -383,23 +401,9 @@ function help(command: string): number {
   return EXIT.ok;
 }
 
-/**
- * kafkajs 2.2.4 schedules a negative timeout while idle (tulios/kafkajs#1751); Node 24 warns
- * about it every time. It is harmless (Node runs it after 1 ms, as before), so that one
- * warning is dropped and every other warning is printed as Node would.
- */
-function quietKafkajsTimeoutWarning(): void {
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    if (warning.name === 'TimeoutNegativeWarning') return;
-    process.stderr.write(`(node:${process.pid}) ${warning.name}: ${warning.message}\n`);
-  });
-}
-
 // Run when executed directly (node src/cli/main.ts, or bin/flowhound.js importing this file).
 const invokedDirectly = process.argv[1] !== undefined && /(?:main\.ts|flowhound(?:\.js)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
-  quietKafkajsTimeoutWarning();
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (error) => { process.exitCode = reportError(error); },

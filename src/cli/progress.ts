@@ -11,7 +11,11 @@ export class Progress {
   private readonly totalBytes: number;
   private readonly tty = process.stderr.isTTY === true;
 
-  constructor(files: string[], read: () => { records: number; eventTime: number }) {
+  private readonly bytesRead: () => number;
+
+  /** `bytesRead`: input bytes read so far, when the files are read elsewhere (a worker thread). */
+  constructor(files: string[], read: () => { records: number; eventTime: number }, bytesRead: () => number = inputBytesRead) {
+    this.bytesRead = bytesRead;
     this.totalBytes = files.reduce((sum, f) => {
       try {
         return sum + (f === '-' ? 0 : statSync(f).size);
@@ -31,7 +35,7 @@ export class Progress {
   private print({ records, eventTime }: { records: number; eventTime: number }): void {
     const seconds = (Date.now() - this.started) / 1000;
     const rate = Math.round(records / Math.max(seconds, 0.001));
-    const done = this.totalBytes > 0 ? Math.min(1, inputBytesRead() / this.totalBytes) : 0;
+    const done = this.totalBytes > 0 ? Math.min(1, this.bytesRead() / this.totalBytes) : 0;
     const eta = done > 0.01 ? Math.round((seconds / done) * (1 - done)) : undefined;
     const at = Number.isFinite(eventTime) ? new Date(eventTime).toISOString().slice(0, 19) + 'Z' : '-';
     const line = `${records.toLocaleString('en')} records, ${rate.toLocaleString('en')}/s, event time ${at}${done > 0 ? `, ${Math.round(done * 100)}%` : ''}${eta !== undefined ? `, ETA ${eta} s` : ''}`;

@@ -3,17 +3,12 @@ import type { FormatOption } from '../model/record-format.ts';
 import { isArrowFile, readArrowRecords } from '../arrow/record-reader.ts';
 import { readLineBatches } from '../sources/file-source.ts';
 import type { Ingest } from './ingest.ts';
-
-interface Lane {
-  next: () => Promise<NormalizedRecord[] | undefined>;
-  buffer: NormalizedRecord[];
-  done: boolean;
-}
+import { mergeByEventTime } from './merge-by-event-time.ts';
 
 /**
- * Replays several files as one stream in event time (a k-way merge of roughly sorted inputs),
- * so that flows, DNS logs and Hubble events of the same minute meet in the same windows.
- * Memory holds about one batch per file: a lane is read again only when its buffer is empty.
+ * Replays several files as one stream in event time (mergeByEventTime), so that flows, DNS
+ * logs and Hubble events of the same minute meet in the same windows. Memory holds about one
+ * batch per file.
  */
 export interface MergeOptions {
   /** Only records with event time in [from, until]. */
@@ -34,60 +29,26 @@ export async function replayMerged(ingest: Ingest, files: { path: string; format
     if (t < from || t > until) return false;
     if (t < span.first) span.first = t;
     if (t > span.last) span.last = t;
-    if (shift !== 0) shiftRecord(r, shift);
     return true;
   };
-  /** A lane over a file's batches: the next non-empty batch in range, sorted, or undefined at the end. */
-  const lane = (batches: AsyncGenerator<NormalizedRecord[]>): Lane => ({
-    buffer: [],
-    done: false,
-    next: async () => {
-      for (;;) {
-        const step = await batches.next();
-        if (step.done) return undefined;
-        const kept = step.value.filter(inRange);
-        if (kept.length > 0) return kept.sort(byEventTime);
-      }
-    },
-  });
-  const lanes: Lane[] = [];
-  for (const file of files) {
-    lanes.push(lane((await isArrowFile(file.path)) ? countedArrow(ingest, file.path, file.source) : decodedLines(ingest, file, maxBatch)));
+  async function* kept(batches: AsyncGenerator<NormalizedRecord[]>): AsyncGenerator<NormalizedRecord[]> {
+    for await (const batch of batches) yield batch.filter(inRange);
   }
-
-  for (;;) {
-    for (const lane of lanes) {
-      if (lane.done || lane.buffer.length > 0) continue;
-      const records = await lane.next();
-      if (records === undefined) lane.done = true;
-      else lane.buffer = records;
-    }
-    const live = lanes.filter((lane) => !lane.done);
-    if (live.length === 0) {
-      await release(ingest, lanes, Number.POSITIVE_INFINITY);
-      return span;
-    }
-    // Every live lane has records: everything up to the smallest of their last times is safe.
-    const safe = Math.min(...live.map((lane) => eventTime(lane.buffer[lane.buffer.length - 1]!)));
-    await release(ingest, lanes, safe);
+  const inputs: AsyncGenerator<NormalizedRecord[]>[] = [];
+  for (const file of files) inputs.push(kept((await isArrowFile(file.path)) ? countedArrow(ingest, file.path, file.source) : decodedLines(ingest, file, maxBatch)));
+  for await (const records of mergeByEventTime(inputs, eventTime)) {
+    if (shift !== 0) for (const r of records) shiftRecord(r, shift);
+    await ingest.deliver(records, []);
   }
+  return span;
 }
 
-async function release(ingest: Ingest, lanes: Lane[], upTo: number): Promise<void> {
-  const out: NormalizedRecord[] = [];
-  for (const lane of lanes) {
-    let i = 0;
-    while (i < lane.buffer.length && eventTime(lane.buffer[i]!) <= upTo) i++;
-    if (i === 0) continue;
-    out.push(...lane.buffer.slice(0, i));
-    lane.buffer = lane.buffer.slice(i);
-  }
-  if (out.length > 0) await ingest.deliver(out.sort(byEventTime), []);
-}
-
-/** Arrow rows are normalised already: counted as received and parsed, nothing to decode. */
+/**
+ * Arrow rows are normalised already: counted as received and parsed, nothing to decode. Their
+ * source lines travel on when the ingest keeps them (converting a dataset again).
+ */
 async function* countedArrow(ingest: Ingest, path: string, source: string): AsyncGenerator<NormalizedRecord[]> {
-  for await (const records of readArrowRecords(path)) {
+  for await (const records of readArrowRecords(path, ingest.originals)) {
     ingest.countNormalized(source, records);
     yield records;
   }
@@ -106,8 +67,4 @@ function shiftRecord(r: NormalizedRecord, shift: number): void {
   r.windowStart += shift;
   if (r.kind === 'flow') r.windowEnd += shift;
   else r.time += shift;
-}
-
-function byEventTime(a: NormalizedRecord, b: NormalizedRecord): number {
-  return eventTime(a) - eventTime(b);
 }

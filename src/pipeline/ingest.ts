@@ -4,6 +4,7 @@ import { decodeMessage } from '../parsers/record-decoder.ts';
 import type { DeadLetter, DeadLetterSink } from '../sinks/dead-letter.ts';
 import type { SourceBatch } from '../sources/types.ts';
 import { IngestStats } from './ingest-stats.ts';
+import { RecordOriginals } from './record-originals.ts';
 import type { RecordStage } from './record-stage.ts';
 
 const tracer = trace.getTracer('flowhound');
@@ -17,6 +18,8 @@ export interface IngestOptions {
   clock?: () => number;
   /** Told how long each batch took end to end (decode, dead letters, every stage). */
   onBatch?: (source: string, seconds: number, messages: number) => void;
+  /** Keep each record's source line for the stages (Arrow datasets); off for detection. */
+  keepOriginals?: boolean;
 }
 
 /**
@@ -26,12 +29,15 @@ export interface IngestOptions {
  */
 export class Ingest {
   readonly stats = new IngestStats();
+  /** Source lines of the records in flight, when `keepOriginals`. */
+  readonly originals: RecordOriginals | undefined;
   private readonly options: IngestOptions;
   private readonly clock: () => number;
 
   constructor(options: IngestOptions) {
     this.options = options;
     this.clock = options.clock ?? Date.now;
+    this.originals = options.keepOriginals === true ? new RecordOriginals() : undefined;
   }
 
   async handle(batch: SourceBatch): Promise<void> {
@@ -64,7 +70,7 @@ export class Ingest {
   }
 
   private decodeBatch(batch: SourceBatch): { records: NormalizedRecord[]; letters: DeadLetter[] } {
-    const { stats, options } = this;
+    const { stats, options, originals } = this;
     const now = this.clock();
     const ctx = { cluster: batch.cluster, now, maxFutureSkewMs: options.maxFutureSkewMs };
     const records: NormalizedRecord[] = [];
@@ -74,6 +80,7 @@ export class Ingest {
       const result = decodeMessage(message.value, batch.format, ctx, options.maxRecordBytes);
       if (result.status === 'ok') {
         records.push(result.record);
+        originals?.keep(result.record, message.value);
         stats.countRecord(batch.source, result.record.format, result.record.kind);
       } else if (result.status === 'skipped') {
         stats.countSkipped(batch.source, result.reason);
@@ -102,7 +109,7 @@ export class Ingest {
       try {
         await this.options.deadLetter.write(letters);
         this.stats.deadLettered += letters.length;
-        for (const stage of this.options.stages) await stage.process(records, lane);
+        for (const stage of this.options.stages) await stage.process(records, lane, this.originals);
       } finally {
         span.end();
       }

@@ -1,4 +1,5 @@
 import type { NormalizedRecord } from '../model/normalized-record.ts';
+import type { RecordOriginals } from './record-originals.ts';
 
 /**
  * A consumer of normalised records after the parsers (record files today; baselines and
@@ -8,9 +9,10 @@ import type { NormalizedRecord } from '../model/normalized-record.ts';
 export interface RecordStage {
   /**
    * `lane`: where the records came from, in order (a Kafka topic partition, a file); event
-   * time advances per lane, and the watermark is the slowest lane's.
+   * time advances per lane, and the watermark is the slowest lane's. `originals`: the source
+   * line of each record, when the ingest was asked to keep them (convert).
    */
-  process(records: NormalizedRecord[], lane?: string): Promise<void>;
+  process(records: NormalizedRecord[], lane?: string, originals?: RecordOriginals): Promise<void>;
   close(): Promise<void>;
 }
 

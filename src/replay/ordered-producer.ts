@@ -59,15 +59,18 @@ export class OrderedProducer {
     await this.producer.connect();
   }
 
-  /** Queues one message; resolves at once unless too many requests are in flight (back-pressure). */
-  async send(topic: string, key: string | null, value: string | Buffer): Promise<void> {
+  /**
+   * Queues one message. Returns a promise only when the caller must wait (a request was due and
+   * too many are in flight: back-pressure); otherwise nothing, so the hot loop awaits rarely.
+   */
+  send(topic: string, key: string | null, value: string | Buffer): Promise<void> | undefined {
     if (this.failure !== undefined) throw this.failure;
     const partition = this.partition(topic, key);
     const id = `${topic}\u0000${partition}`;
     let lane = this.lanes.get(id);
     if (lane === undefined) this.lanes.set(id, (lane = { topic, partition, pending: [], tail: Promise.resolve() }));
     lane.pending.push({ key, value, partition });
-    if (lane.pending.length >= this.options.batchSize) await this.dispatch(lane);
+    return lane.pending.length >= this.options.batchSize ? this.dispatch(lane) : undefined;
   }
 
   /** Sends every queued message and waits until the broker has acknowledged all of them. */

@@ -50,8 +50,8 @@ describe('Arrow dataset', () => {
     write(foreign, new Map());
     await expect(readAll(foreign)).rejects.toSatisfy((e) => e instanceof FlowhoundError && /not a flowhound Arrow dataset/.test(e.message));
     const newer = join(dir, 'newer.arrow');
-    write(newer, new Map([['flowhound.schema', 'flowhound.records'], ['flowhound.schema_version', '2']]));
-    await expect(readAll(newer)).rejects.toThrow(/schema version "2" is not supported by this flowhound \(it reads version 1\)/);
+    write(newer, new Map([['flowhound.schema', 'flowhound.records'], ['flowhound.schema_version', '3']]));
+    await expect(readAll(newer)).rejects.toThrow(/schema version "3" is not supported by this flowhound \(it reads versions 1 and 2\)/);
   });
 
   it('does not mistake JSON lines for Arrow', async () => {

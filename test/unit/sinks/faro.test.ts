@@ -89,7 +89,7 @@ describe('FaroSink', () => {
     await sink.close();
     expect(sink.stats.failed).toBe(1);
     expect(sink.stats.delivered).toBe(1);
-  });
+  }, 15_000); // a 1 s Retry-After plus Faro's batching: more than vitest's 5 s default on a loaded machine
 
   it('counts what a wrong key loses instead of hiding it', async () => {
     const alloy = await receiver('right');

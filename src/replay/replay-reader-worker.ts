@@ -1,0 +1,70 @@
+/**
+ * Worker thread of `replay --to kafka`: reads, parses (for key and event time) and merges the
+ * input files, and hands the main thread ready-to-send chunks: the lines as one UTF-8 buffer
+ * (transferred, not copied) with their keys, formats and event times. Parsing here leaves the
+ * main thread to kafkajs's encoding, so the two use both cores.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { FlowhoundError } from '../errors.ts';
+import { inputBytesRead } from '../sources/file-source.ts';
+import { FORMAT_CODES, type ReaderMessage, type ReaderRequest, type ReplayChunk } from './replay-chunk.ts';
+import { replayItems, type ReplayItem, type ReplayItemOptions } from './replay-items.ts';
+
+const port = parentPort!;
+const options = workerData as ReplayItemOptions & { chunkSize: number; credits: number };
+let credits = options.credits;
+let wake: (() => void) | undefined;
+port.on('message', (request: ReaderRequest) => {
+  if (request.type === 'credit') {
+    credits++;
+    wake?.();
+  }
+});
+
+const encoder = new TextEncoder();
+
+function pack(items: ReplayItem[]): ReplayChunk {
+  let capacity = 0;
+  for (const item of items) capacity += item.value.length * 3;
+  const bytes = new Uint8Array(capacity);
+  const ends = new Uint32Array(items.length);
+  const formats = new Int8Array(items.length);
+  const times = new Float64Array(items.length);
+  const keys: (string | null)[] = new Array(items.length);
+  let offset = 0;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    offset += encoder.encodeInto(item.value, bytes.subarray(offset)).written;
+    ends[i] = offset;
+    formats[i] = item.format === undefined ? -1 : FORMAT_CODES.indexOf(item.format);
+    times[i] = item.time;
+    keys[i] = item.key;
+  }
+  // A right-sized copy travels; the scratch array is dropped here.
+  return { bytes: bytes.slice(0, offset), ends, formats, times, keys, bytesRead: inputBytesRead() };
+}
+
+async function send(items: ReplayItem[]): Promise<void> {
+  while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+  credits--;
+  const chunk = pack(items);
+  port.postMessage({ type: 'chunk', chunk } satisfies ReaderMessage, [chunk.bytes.buffer, chunk.ends.buffer, chunk.formats.buffer, chunk.times.buffer]);
+}
+
+try {
+  const counts = { skipped: 0 };
+  let pending: ReplayItem[] = [];
+  for await (const ready of replayItems(options, counts)) {
+    for (const item of ready) pending.push(item);
+    if (pending.length >= options.chunkSize) {
+      await send(pending);
+      pending = [];
+    }
+  }
+  if (pending.length > 0) await send(pending);
+  port.postMessage({ type: 'end', skipped: counts.skipped } satisfies ReaderMessage);
+} catch (error) {
+  const code = error instanceof FlowhoundError ? error.code : 'FH_INPUT_UNREADABLE';
+  port.postMessage({ type: 'error', code, message: (error as Error).message } satisfies ReaderMessage);
+}
+port.close();
