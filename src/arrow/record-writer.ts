@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { makeBuilder, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, RecordBatchWriter, Struct, type Builder, type Schema } from 'apache-arrow';
+import { makeBuilder, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, RecordBatchWriter, Struct, Vector, type Builder, type Data, type Schema } from 'apache-arrow';
 import type { Endpoint } from '../model/endpoint.ts';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
 import { COLUMNS, recordSchema } from './record-schema.ts';
@@ -34,6 +34,21 @@ function rowOf(r: NormalizedRecord, label: string | null, original: string | nul
     null, null, null, null, null, null, null,
     r.qname, r.qtype, r.rcode, r.answers.length === 0 ? null : JSON.stringify(r.answers), r.count, r.latencyMeanNs ?? null, r.latencyMaxNs ?? null, label, original,
   ];
+}
+
+/**
+ * apache-arrow's dictionary builder appends a delta chunk on every flush, empty or not, and
+ * keeps every chunk (as does the writer, to tell deltas from replacements): a bounded column
+ * would still grow by a chunk per batch. The empty one is dropped before the writer sees the
+ * batch, from the batch and from the builder, so both keep the chunks they had.
+ */
+function withoutEmptyDelta(builder: Builder, data: Data): Data {
+  const dictionary = data.dictionary;
+  if (dictionary === undefined || dictionary.data.length < 2 || dictionary.data[dictionary.data.length - 1]!.length > 0) return data;
+  const kept = new Vector(dictionary.data.slice(0, -1));
+  data.dictionary = kept;
+  (builder as unknown as { _dictionary: Vector })._dictionary = kept;
+  return data;
 }
 
 /**
@@ -95,7 +110,7 @@ export class ArrowRecordWriter {
   private async flush(): Promise<void> {
     if (this.pending === 0) return;
     const schema = recordSchema();
-    const children = this.builders.map((b) => b.flush());
+    const children = this.builders.map((b) => withoutEmptyDelta(b, b.flush()));
     const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: this.pending, nullCount: 0, children }));
     this.writer.write(batch);
     this.rows.written += this.pending;
