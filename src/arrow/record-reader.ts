@@ -6,7 +6,7 @@ import type { DnsAnswer } from '../model/dns-record.ts';
 import type { Endpoint, EndpointKind } from '../model/endpoint.ts';
 import { NO_LABELS } from '../model/endpoint.ts';
 import type { Protocol } from '../model/flow-record.ts';
-import { eventTime, type NormalizedRecord } from '../model/normalized-record.ts';
+import type { NormalizedRecord } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
 import type { RecordOriginals } from '../pipeline/record-originals.ts';
 import { readArrowBatches } from './arrow-input.ts';
@@ -153,11 +153,11 @@ export function recordsOf(batch: RecordBatch, options: { originals?: boolean } =
   return out;
 }
 
-/** Batches of rows from a flowhound Arrow dataset, in file order; the schema version is checked first. */
-async function* readRows(path: string, options: { originals: boolean; onVersion?: (version: string) => void }): AsyncGenerator<ArrowRow[]> {
+/** Record batches of a flowhound Arrow dataset, in file order; the schema version is checked first. */
+async function* readBatches(path: string, onVersion?: (version: string) => void): AsyncGenerator<RecordBatch> {
   const batches = readArrowBatches(path, (schema) => {
     const version = checkSchema(schema, path);
-    options.onVersion?.(version);
+    onVersion?.(version);
   });
   for (;;) {
     let step: IteratorResult<RecordBatch>;
@@ -168,8 +168,13 @@ async function* readRows(path: string, options: { originals: boolean; onVersion?
       throw new FlowhoundError('FH_INPUT_UNREADABLE', `${path}: not a readable Arrow IPC file: ${(error as Error).message}`, { cause: error });
     }
     if (step.done === true) return;
-    yield recordsOf(step.value, { originals: options.originals });
+    yield step.value;
   }
+}
+
+/** Batches of rows from a flowhound Arrow dataset, in file order. */
+async function* readRows(path: string, options: { originals: boolean }): AsyncGenerator<ArrowRow[]> {
+  for await (const batch of readBatches(path)) yield recordsOf(batch, { originals: options.originals });
 }
 
 /**
@@ -184,13 +189,51 @@ export async function* readArrowRecords(path: string, originals?: RecordOriginal
   }
 }
 
+/** An endpoint as far as routing needs it: the workload and what kind of endpoint it is. */
+export interface EndpointIdentity {
+  cluster: string;
+  namespace: string;
+  workload: string;
+  kind: EndpointKind;
+}
+
 /** A record's source line with what a Kafka replay needs to route and pace it. */
 export interface ArrowOriginal {
   value: string;
   format: RecordFormat;
   /** Event time, epoch ms. */
   time: number;
-  record: NormalizedRecord;
+  /** The record's endpoints, enough to key it (a DNS record's client is `src`). */
+  identity: { kind: 'flow'; src: EndpointIdentity; dst: EndpointIdentity } | { kind: 'dns'; client: EndpointIdentity };
+}
+
+const ORIGINAL_COLUMNS = ['kind', 'format', 'window_end', 'original', ...['src', 'dst'].flatMap((side) => ['cluster', 'namespace', 'workload', 'kind'].map((f) => `${side}_${f}`))];
+
+/**
+ * A batch's source lines with their format, event time and endpoint identities, decoding only
+ * those columns: a Kafka replay needs nothing else, and skips building whole records.
+ */
+function originalsOf(batch: RecordBatch): { rows: ArrowOriginal[]; absent: number } {
+  const c = new Map(ORIGINAL_COLUMNS.map((name) => [name, columnValues(batch.getChild(name)!)]));
+  const col = (name: string) => c.get(name)!;
+  const [kinds, formats, ends, originals] = [col('kind'), col('format'), col('window_end'), col('original')];
+  const identity = (side: 'src' | 'dst', i: number): EndpointIdentity => ({
+    cluster: str(col(`${side}_cluster`), i) ?? '', namespace: str(col(`${side}_namespace`), i) ?? '',
+    workload: str(col(`${side}_workload`), i) ?? '', kind: str(col(`${side}_kind`), i) as EndpointKind,
+  });
+  const rows: ArrowOriginal[] = [];
+  let absent = 0;
+  for (let i = 0; i < batch.numRows; i++) {
+    const value = str(originals, i);
+    if (value === undefined) {
+      absent++;
+      continue;
+    }
+    const format = str(formats, i) as RecordFormat;
+    const who: ArrowOriginal['identity'] = str(kinds, i) === 'flow' ? { kind: 'flow', src: identity('src', i), dst: identity('dst', i) } : { kind: 'dns', client: identity('src', i) };
+    rows.push({ value, format, time: time(ends, i), identity: who });
+  }
+  return { rows, absent };
 }
 
 /**
@@ -202,14 +245,9 @@ export async function* readArrowOriginals(path: string): AsyncGenerator<ArrowOri
   const onVersion = (version: string) => {
     if (version === '1') throw missing('this Arrow dataset (schema version 1) holds normalised records only, not their original lines');
   };
-  for await (const rows of readRows(path, { originals: true, onVersion })) {
-    const out: ArrowOriginal[] = [];
-    let absent = 0;
-    for (const { record, original } of rows) {
-      if (original === undefined) absent++;
-      else out.push({ value: original, format: record.format, time: eventTime(record), record });
-    }
-    if (absent > 0) throw missing(absent === rows.length ? 'this Arrow dataset has no original lines (converted with --no-original)' : `${absent} of ${rows.length} records in a batch of this Arrow dataset have no original line`);
-    yield out;
+  for await (const batch of readBatches(path, onVersion)) {
+    const { rows, absent } = originalsOf(batch);
+    if (absent > 0) throw missing(absent === batch.numRows ? 'this Arrow dataset has no original lines (converted with --no-original)' : `${absent} of ${batch.numRows} records in a batch of this Arrow dataset have no original line`);
+    yield rows;
   }
 }

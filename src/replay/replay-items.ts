@@ -1,5 +1,5 @@
 import { isArrowFile, readArrowOriginals } from '../arrow/record-reader.ts';
-import type { NormalizedRecord } from '../model/normalized-record.ts';
+import type { Endpoint } from '../model/endpoint.ts';
 import { eventTime } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
 import { workloadKey } from '../model/workload.ts';
@@ -27,8 +27,13 @@ export interface ReplayItemOptions {
   batchSize: number;
 }
 
-/** The pod side of a record: an internet client's flow belongs with the workload it reached. */
-export function keyOf(record: NormalizedRecord): string {
+type Identity = Pick<Endpoint, 'cluster' | 'namespace' | 'workload' | 'kind'>;
+
+/**
+ * The message key of a record (a whole record, or the identities an Arrow dataset keeps): its
+ * initiating workload, the pod side (an internet client's flow belongs with the workload it reached).
+ */
+export function keyOf(record: { kind: 'flow'; src: Identity; dst: Identity } | { kind: 'dns'; client: Identity }): string {
   const who = record.kind === 'dns' ? record.client : record.src.kind === 'pod' || record.dst.kind !== 'pod' ? record.src : record.dst;
   return workloadKey(who);
 }
@@ -71,7 +76,7 @@ async function* arrowLaneItems(path: string, options: ReplayItemOptions, counts:
         counts.skipped++;
         continue;
       }
-      items.push({ value: row.value, key: keyOf(row.record), format: row.format, time: row.time });
+      items.push({ value: row.value, key: keyOf(row.identity), format: row.format, time: row.time });
     }
     yield items;
   }
