@@ -199,7 +199,8 @@ export interface EndpointIdentity {
 
 /** A record's source line with what a Kafka replay needs to route and pace it. */
 export interface ArrowOriginal {
-  value: string;
+  /** The line's UTF-8 bytes, as stored (a view into the batch: not decoded into a string and back). */
+  value: Uint8Array;
   format: RecordFormat;
   /** Event time, epoch ms. */
   time: number;
@@ -207,7 +208,19 @@ export interface ArrowOriginal {
   identity: { kind: 'flow'; src: EndpointIdentity; dst: EndpointIdentity } | { kind: 'dns'; client: EndpointIdentity };
 }
 
-const ORIGINAL_COLUMNS = ['kind', 'format', 'window_end', 'original', ...['src', 'dst'].flatMap((side) => ['cluster', 'namespace', 'workload', 'kind'].map((f) => `${side}_${f}`))];
+const ORIGINAL_COLUMNS = ['kind', 'format', 'window_end', ...['src', 'dst'].flatMap((side) => ['cluster', 'namespace', 'workload', 'kind'].map((f) => `${side}_${f}`))];
+
+/** A Utf8 column's values as views of their bytes (undefined where null). */
+function utf8Bytes(vector: Vector): (Uint8Array | undefined)[] {
+  const out: (Uint8Array | undefined)[] = new Array(vector.length);
+  let row = 0;
+  for (const data of vector.data) {
+    const offsets = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    for (let i = 0; i < data.length; i++, row++) out[row] = data.getValid(i) ? bytes.subarray(offsets[i]!, offsets[i + 1]!) : undefined;
+  }
+  return out;
+}
 
 /**
  * A batch's source lines with their format, event time and endpoint identities, decoding only
@@ -216,7 +229,8 @@ const ORIGINAL_COLUMNS = ['kind', 'format', 'window_end', 'original', ...['src',
 function originalsOf(batch: RecordBatch): { rows: ArrowOriginal[]; absent: number } {
   const c = new Map(ORIGINAL_COLUMNS.map((name) => [name, columnValues(batch.getChild(name)!)]));
   const col = (name: string) => c.get(name)!;
-  const [kinds, formats, ends, originals] = [col('kind'), col('format'), col('window_end'), col('original')];
+  const [kinds, formats, ends] = [col('kind'), col('format'), col('window_end')];
+  const originals = utf8Bytes(batch.getChild('original')!);
   const identity = (side: 'src' | 'dst', i: number): EndpointIdentity => ({
     cluster: str(col(`${side}_cluster`), i) ?? '', namespace: str(col(`${side}_namespace`), i) ?? '',
     workload: str(col(`${side}_workload`), i) ?? '', kind: str(col(`${side}_kind`), i) as EndpointKind,
@@ -224,7 +238,7 @@ function originalsOf(batch: RecordBatch): { rows: ArrowOriginal[]; absent: numbe
   const rows: ArrowOriginal[] = [];
   let absent = 0;
   for (let i = 0; i < batch.numRows; i++) {
-    const value = str(originals, i);
+    const value = originals[i];
     if (value === undefined) {
       absent++;
       continue;

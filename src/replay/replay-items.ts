@@ -9,7 +9,8 @@ import { readLineBatches } from '../sources/file-source.ts';
 
 /** One message to produce: the original line, its key and the wire format it was read as. */
 export interface ReplayItem {
-  value: string;
+  /** The line: text, or its UTF-8 bytes as an Arrow dataset stores them. */
+  value: string | Uint8Array;
   /** Initiating workload (cluster/namespace/workload); null for lines that do not parse. */
   key: string | null;
   format: RecordFormat | undefined;

@@ -25,7 +25,7 @@ const encoder = new TextEncoder();
 
 function pack(items: ReplayItem[]): ReplayChunk {
   let capacity = 0;
-  for (const item of items) capacity += item.value.length * 3;
+  for (const item of items) capacity += typeof item.value === 'string' ? item.value.length * 3 : item.value.length;
   const bytes = new Uint8Array(capacity);
   const ends = new Uint32Array(items.length);
   const formats = new Int8Array(items.length);
@@ -34,7 +34,11 @@ function pack(items: ReplayItem[]): ReplayChunk {
   let offset = 0;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    offset += encoder.encodeInto(item.value, bytes.subarray(offset)).written;
+    if (typeof item.value === 'string') offset += encoder.encodeInto(item.value, bytes.subarray(offset)).written;
+    else {
+      bytes.set(item.value, offset);
+      offset += item.value.length;
+    }
     ends[i] = offset;
     formats[i] = item.format === undefined ? -1 : FORMAT_CODES.indexOf(item.format);
     times[i] = item.time;

@@ -46,6 +46,8 @@ async function sampleSlice(path: string, n: number, to: string): Promise<string[
   return lines;
 }
 
+const text = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+
 describe('Arrow dataset originals (schema version 2)', () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -56,7 +58,7 @@ describe('Arrow dataset originals (schema version 2)', () => {
     await ingest.handle({ source: 'test', format: 'auto', cluster: 'prod-eu', messages: lines.map((value, line) => ({ value, origin: { kind: 'file', path: 'fixtures', line } })) });
     await ingest.close();
     const originals = await collect(readArrowOriginals(path));
-    expect(originals.map((o) => o.value)).toEqual(lines);
+    expect(originals.map((o) => text(o.value))).toEqual(lines);
     const records = await collect(readArrowRecords(path));
     // What routing needs, read from the columns alone, agrees with the whole records.
     expect(originals.map((o) => o.format)).toEqual(records.map((r) => r.format));
@@ -73,9 +75,9 @@ describe('Arrow dataset originals (schema version 2)', () => {
     const originals = await collect(readArrowOriginals(path));
     expect(originals.length).toBe(stage.writer.rows.written);
     // Every line made a record here (the slice has no skipped or rejected lines), each stored once.
-    expect(originals.map((o) => o.value).sort()).toEqual(inputs.flat().sort());
+    expect(originals.map((o) => text(o.value)).sort()).toEqual(inputs.flat().sort());
     // Each original is the line its record was parsed from, and in event-time order.
-    for (const o of originals.slice(0, 200)) expect(JSON.parse(o.value)).toBeTypeOf('object');
+    for (const o of originals.slice(0, 200)) expect(JSON.parse(text(o.value))).toBeTypeOf('object');
     const times = originals.map((o) => o.time);
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
@@ -90,7 +92,7 @@ describe('Arrow dataset originals (schema version 2)', () => {
     const again = ingestInto(second, { keepOriginals: true });
     await replayMerged(again.ingest, [{ path: first, format: 'auto', cluster: 'prod-eu', source: 'files' }], 100);
     await again.ingest.close();
-    expect((await collect(readArrowOriginals(second))).map((o) => o.value).sort()).toEqual([...lines].sort());
+    expect((await collect(readArrowOriginals(second))).map((o) => text(o.value)).sort()).toEqual([...lines].sort());
   });
 
   it('convert --no-original leaves the column empty: records read, originals refused with a clear error', async () => {
@@ -120,7 +122,7 @@ describe('Arrow dataset originals (schema version 2)', () => {
     const length = bytes.readInt32LE(12);
     expect(Message.decode(bytes.subarray(16, 16 + length)).headerType).toBe(MessageHeader.Schema);
     writeFileSync(path + '.gz', gzipSync(bytes));
-    expect((await collect(readArrowOriginals(path + '.gz'))).map((o) => o.value)).toEqual([fixture(FIXTURES[0]!)]);
+    expect((await collect(readArrowOriginals(path + '.gz'))).map((o) => text(o.value))).toEqual([fixture(FIXTURES[0]!)]);
   });
 
   describe('version 1 datasets', () => {
