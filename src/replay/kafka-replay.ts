@@ -22,7 +22,7 @@ export interface KafkaReplayOptions {
   logger: Logger;
   /** Every 1,000 messages: sent so far, the event time reached, input bytes read. */
   onProgress?: (sent: number, eventTime: number, bytesRead: number) => void;
-  /** Messages per produce request and partition (default 1,000). */
+  /** Messages per produce request and partition (default 2,000). */
   batchSize?: number;
   /** Produce requests in flight across partitions (default 8). */
   maxInFlight?: number;
@@ -40,7 +40,7 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
   const topics = [...new Set(Object.values(options.config.sources).flatMap((s) => (s.type === 'kafka' ? s.topics : [])))];
   for (const topic of topics) await ensureTopic(options.kafka, topic, 3, 1, options.logger);
   const producer = new OrderedProducer(options.kafka, {
-    batchSize: options.batchSize ?? 1_000,
+    batchSize: options.batchSize ?? 2_000,
     maxInFlight: options.maxInFlight ?? 8,
     partitions: await partitionCounts(options.kafka, topics),
   });
