@@ -62,8 +62,8 @@ ${COMMON_HELP}
   replay: `Usage: flowhound replay FILE... [options]
 
 Runs the pipeline in-process over Calico flow/DNS and Hubble JSON-lines files (gzip too; - for
-stdin), the format detected per record, and prints a summary of records by format and kind and
-of invalid records by reason.
+stdin) and flowhound Arrow datasets, the format detected per record, and prints a summary of
+records by format and kind and of invalid records by reason.
 
   --pipeline FILE       take cluster, limits and dead-letter settings from this pipeline
   --cluster NAME        cluster name for formats that carry none (Calico); default "default"
@@ -71,12 +71,13 @@ of invalid records by reason.
   --quiet               do not print alerts, only the summary
   --from TIME           only records at or after this event time (ISO 8601)
   --until TIME          only records at or before this event time (ISO 8601)
-  --to kafka            produce the files' original lines into the --pipeline's Kafka topics instead
-                        (merged in event time, keyed by workload, gzip-compressed)
+  --to kafka            produce the files' original lines (an Arrow dataset's stored ones) into the
+                        --pipeline's Kafka topics instead (merged in event time, keyed by workload,
+                        gzip-compressed, acks=all)
   --rate N              with --to kafka: at most N messages per second
   --speed K             with --to kafka: K times event time (e.g. 60 = an hour per minute)
   --loop N              in-process soak: replay the files N times (0 = until Ctrl-C), each pass
-                        shifted past the previous one in event time
+                        shifted past the previous one in event time (not with --to kafka)
 ${COMMON_HELP}
 Without --dead-letter, rejected records go to ./flowhound-dead-letter.jsonl (created only if needed).
 `,
