@@ -37,17 +37,24 @@ export interface KafkaReplayOptions {
  */
 export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ sent: number; skipped: number; seconds: number }> {
   const topicFor = topicRouter(options.config);
-  const topics = [...new Set(Object.values(options.config.sources).flatMap((s) => (s.type === 'kafka' ? s.topics : [])))];
-  for (const topic of topics) await ensureTopic(options.kafka, topic, 3, 1, options.logger);
-  const producer = new OrderedProducer(options.kafka, {
-    batchSize: options.batchSize ?? 2_000,
-    maxInFlight: options.maxInFlight ?? 8,
-    partitions: await partitionCounts(options.kafka, topics),
-  });
   const topicOfCode = FORMAT_CODES.map((format) => topicFor(format));
   const unknownTopic = topicFor(undefined);
-  await producer.connect();
+  const topics = [...new Set(Object.values(options.config.sources).flatMap((s) => (s.type === 'kafka' ? s.topics : [])))];
+  // The reader starts first: its worker loads and reads ahead while topics and the producer are set up.
   const reader = new ReplayReader({ files: options.files, cluster: options.config.cluster, from: options.from, until: options.until, batchSize: 5_000 });
+  let producer: OrderedProducer;
+  try {
+    for (const topic of topics) await ensureTopic(options.kafka, topic, 3, 1, options.logger);
+    producer = new OrderedProducer(options.kafka, {
+      batchSize: options.batchSize ?? 2_000,
+      maxInFlight: options.maxInFlight ?? 8,
+      partitions: await partitionCounts(options.kafka, topics),
+    });
+    await producer.connect();
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
   const started = Date.now();
   let sent = 0;
   let skipped = 0;
