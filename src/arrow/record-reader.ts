@@ -8,6 +8,7 @@ import { NO_LABELS } from '../model/endpoint.ts';
 import type { Protocol } from '../model/flow-record.ts';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
+import { keyedSide, workloadKey } from '../model/workload.ts';
 import type { RecordOriginals } from '../pipeline/record-originals.ts';
 import { readArrowBatches } from './arrow-input.ts';
 import { checkSchema } from './record-schema.ts';
@@ -189,14 +190,6 @@ export async function* readArrowRecords(path: string, originals?: RecordOriginal
   }
 }
 
-/** An endpoint as far as routing needs it: the workload and what kind of endpoint it is. */
-export interface EndpointIdentity {
-  cluster: string;
-  namespace: string;
-  workload: string;
-  kind: EndpointKind;
-}
-
 /** A record's source line with what a Kafka replay needs to route and pace it. */
 export interface ArrowOriginal {
   /** The line's UTF-8 bytes, as stored (a view into the batch: not decoded into a string and back). */
@@ -204,11 +197,9 @@ export interface ArrowOriginal {
   format: RecordFormat;
   /** Event time, epoch ms. */
   time: number;
-  /** The record's endpoints, enough to key it (a DNS record's client is `src`). */
-  identity: { kind: 'flow'; src: EndpointIdentity; dst: EndpointIdentity } | { kind: 'dns'; client: EndpointIdentity };
+  /** `cluster/namespace/workload` of the record's keyed side (model/workload.ts keyedSide). */
+  key: string;
 }
-
-const ORIGINAL_COLUMNS = ['kind', 'format', 'window_end', ...['src', 'dst'].flatMap((side) => ['cluster', 'namespace', 'workload', 'kind'].map((f) => `${side}_${f}`))];
 
 /** A Utf8 column's values as views of their bytes (undefined where null). */
 function utf8Bytes(vector: Vector): (Uint8Array | undefined)[] {
@@ -223,18 +214,15 @@ function utf8Bytes(vector: Vector): (Uint8Array | undefined)[] {
 }
 
 /**
- * A batch's source lines with their format, event time and endpoint identities, decoding only
- * those columns: a Kafka replay needs nothing else, and skips building whole records.
+ * A batch's source lines with their format, event time and key, decoding only the columns
+ * those need: a Kafka replay builds no records.
  */
 function originalsOf(batch: RecordBatch): { rows: ArrowOriginal[]; absent: number } {
-  const c = new Map(ORIGINAL_COLUMNS.map((name) => [name, columnValues(batch.getChild(name)!)]));
-  const col = (name: string) => c.get(name)!;
+  const col = (name: string) => columnValues(batch.getChild(name)!);
   const [kinds, formats, ends] = [col('kind'), col('format'), col('window_end')];
+  const side = (prefix: 'src' | 'dst') => ({ cluster: col(`${prefix}_cluster`), namespace: col(`${prefix}_namespace`), workload: col(`${prefix}_workload`), kind: col(`${prefix}_kind`) });
+  const sides = { src: side('src'), dst: side('dst') };
   const originals = utf8Bytes(batch.getChild('original')!);
-  const identity = (side: 'src' | 'dst', i: number): EndpointIdentity => ({
-    cluster: str(col(`${side}_cluster`), i) ?? '', namespace: str(col(`${side}_namespace`), i) ?? '',
-    workload: str(col(`${side}_workload`), i) ?? '', kind: str(col(`${side}_kind`), i) as EndpointKind,
-  });
   const rows: ArrowOriginal[] = [];
   let absent = 0;
   for (let i = 0; i < batch.numRows; i++) {
@@ -243,9 +231,10 @@ function originalsOf(batch: RecordBatch): { rows: ArrowOriginal[]; absent: numbe
       absent++;
       continue;
     }
-    const format = str(formats, i) as RecordFormat;
-    const who: ArrowOriginal['identity'] = str(kinds, i) === 'flow' ? { kind: 'flow', src: identity('src', i), dst: identity('dst', i) } : { kind: 'dns', client: identity('src', i) };
-    rows.push({ value, format, time: time(ends, i), identity: who });
+    const kind = str(kinds, i) === 'flow' ? 'flow' : 'dns';
+    const who = sides[keyedSide(kind, str(sides.src.kind, i) as EndpointKind, str(sides.dst.kind, i) as EndpointKind)];
+    const key = workloadKey({ cluster: str(who.cluster, i) ?? '', namespace: str(who.namespace, i) ?? '', workload: str(who.workload, i) ?? '' });
+    rows.push({ value, format: str(formats, i) as RecordFormat, time: time(ends, i), key });
   }
   return { rows, absent };
 }

@@ -1,4 +1,4 @@
-import type { Endpoint } from './endpoint.ts';
+import type { Endpoint, EndpointKind } from './endpoint.ts';
 
 /** What a workload is for; detectors read it (allowlists, peer groups), never re-derive it. */
 export const ROLES = ['training', 'inference', 'dev', 'data', 'system', 'gateway', 'other'] as const;
@@ -19,4 +19,13 @@ export interface Workload {
 /** `cluster/namespace/name`: the key of per-workload state and the `peer` of east-west alerts. */
 export function workloadKey(endpoint: Pick<Endpoint, 'cluster' | 'namespace' | 'workload'>): string {
   return `${endpoint.cluster}/${endpoint.namespace}/${endpoint.workload}`;
+}
+
+/**
+ * Which endpoint a record belongs to, for keying it (Kafka message keys, partitions): a DNS
+ * lookup's client; a flow's source unless only the destination is a pod (an internet client's
+ * flow belongs with the workload it reached).
+ */
+export function keyedSide(kind: 'flow' | 'dns', srcKind: EndpointKind | undefined, dstKind: EndpointKind | undefined): 'src' | 'dst' {
+  return kind === 'dns' || srcKind === 'pod' || dstKind !== 'pod' ? 'src' : 'dst';
 }

@@ -1,11 +1,10 @@
 import type { Kafka } from 'kafkajs';
 import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
-import type { RecordFormat } from '../model/record-format.ts';
+import { RECORD_FORMATS, type RecordFormat } from '../model/record-format.ts';
 import { ensureTopic } from '../sinks/kafka-topic.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { OrderedProducer } from './ordered-producer.ts';
-import { FORMAT_CODES } from './replay-chunk.ts';
 import { ReplayReader } from './replay-reader.ts';
 
 export interface KafkaReplayOptions {
@@ -37,7 +36,7 @@ export interface KafkaReplayOptions {
  */
 export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ sent: number; skipped: number; seconds: number }> {
   const topicFor = topicRouter(options.config);
-  const topicOfCode = FORMAT_CODES.map((format) => topicFor(format));
+  const topicOfCode = RECORD_FORMATS.map((format) => topicFor(format));
   const unknownTopic = topicFor(undefined);
   const topics = [...new Set(Object.values(options.config.sources).flatMap((s) => (s.type === 'kafka' ? s.topics : [])))];
   // The reader starts first: its worker loads and reads ahead while topics and the producer are set up.

@@ -30,7 +30,7 @@ const MAX_CACHED_KEYS = 65_536;
  * leaves the broker, the gzip threads and this thread waiting on each other. Partitions are
  * chosen here, once per key, with kafkajs's Java-compatible murmur2 partitioner (the partition
  * a Java producer or Kafka Streams would pick), and kafkajs is handed requests of one partition
- * each (its per-request grouping copies arrays per message, which grows with request size).
+ * each, so its per-message partitioner call only reads the chosen partition back.
  */
 export class OrderedProducer {
   readonly producer: Producer;

@@ -1,12 +1,8 @@
-import type { RecordFormat } from '../model/record-format.ts';
-
-/** Wire formats by the code a chunk carries for them (-1: not recognised). */
-export const FORMAT_CODES: readonly RecordFormat[] = ['calico-flow', 'calico-dns', 'hubble'];
-
 /** Consecutive messages, in send order: line i is bytes[ends[i-1] .. ends[i]). */
 export interface ReplayChunk {
   bytes: Uint8Array<ArrayBuffer>;
   ends: Uint32Array<ArrayBuffer>;
+  /** Index in RECORD_FORMATS of the format each line was read as; -1: not recognised. */
   formats: Int8Array<ArrayBuffer>;
   times: Float64Array<ArrayBuffer>;
   keys: (string | null)[];

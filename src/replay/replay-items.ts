@@ -1,8 +1,7 @@
 import { isArrowFile, readArrowOriginals } from '../arrow/record-reader.ts';
-import type { Endpoint } from '../model/endpoint.ts';
-import { eventTime } from '../model/normalized-record.ts';
+import { eventTime, type NormalizedRecord } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
-import { workloadKey } from '../model/workload.ts';
+import { keyedSide, workloadKey } from '../model/workload.ts';
 import { mergeByEventTime } from '../pipeline/merge-by-event-time.ts';
 import { decodeMessage } from '../parsers/record-decoder.ts';
 import { readLineBatches } from '../sources/file-source.ts';
@@ -28,15 +27,10 @@ export interface ReplayItemOptions {
   batchSize: number;
 }
 
-type Identity = Pick<Endpoint, 'cluster' | 'namespace' | 'workload' | 'kind'>;
-
-/**
- * The message key of a record (a whole record, or the identities an Arrow dataset keeps): its
- * initiating workload, the pod side (an internet client's flow belongs with the workload it reached).
- */
-export function keyOf(record: { kind: 'flow'; src: Identity; dst: Identity } | { kind: 'dns'; client: Identity }): string {
-  const who = record.kind === 'dns' ? record.client : record.src.kind === 'pod' || record.dst.kind !== 'pod' ? record.src : record.dst;
-  return workloadKey(who);
+/** The message key of a record: the workload of its keyed side (see keyedSide). */
+export function keyOf(record: NormalizedRecord): string {
+  if (record.kind === 'dns') return workloadKey(record.client);
+  return workloadKey(keyedSide('flow', record.src.kind, record.dst.kind) === 'src' ? record.src : record.dst);
 }
 
 /** A JSON-lines file's lines with key and event time, in batches (parsed once, for both). */
@@ -68,17 +62,11 @@ async function* jsonLaneItems(path: string, options: ReplayItemOptions, counts: 
   }
 }
 
-/** An Arrow dataset's original lines (kept by `convert`), keyed from the stored records without parsing again. */
+/** An Arrow dataset's original lines (kept by `convert`), keyed from its columns without parsing again. */
 async function* arrowLaneItems(path: string, options: ReplayItemOptions, counts: { skipped: number }): AsyncGenerator<ReplayItem[]> {
   for await (const rows of readArrowOriginals(path)) {
-    const items: ReplayItem[] = [];
-    for (const row of rows) {
-      if (row.time < options.from || row.time > options.until) {
-        counts.skipped++;
-        continue;
-      }
-      items.push({ value: row.value, key: keyOf(row.identity), format: row.format, time: row.time });
-    }
+    const items = rows.filter((row) => row.time >= options.from && row.time <= options.until);
+    counts.skipped += rows.length - items.length;
     yield items;
   }
 }

@@ -7,7 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FlowhoundError } from '../errors.ts';
 import { inputBytesRead } from '../sources/file-source.ts';
-import { FORMAT_CODES, type ReaderMessage, type ReaderRequest, type ReplayChunk } from './replay-chunk.ts';
+import { RECORD_FORMATS } from '../model/record-format.ts';
+import type { ReaderMessage, ReaderRequest, ReplayChunk } from './replay-chunk.ts';
 import { replayItems, type ReplayItem, type ReplayItemOptions } from './replay-items.ts';
 
 const port = parentPort!;
@@ -40,7 +41,7 @@ function pack(items: ReplayItem[]): ReplayChunk {
       offset += item.value.length;
     }
     ends[i] = offset;
-    formats[i] = item.format === undefined ? -1 : FORMAT_CODES.indexOf(item.format);
+    formats[i] = item.format === undefined ? -1 : RECORD_FORMATS.indexOf(item.format);
     times[i] = item.time;
     keys[i] = item.key;
   }

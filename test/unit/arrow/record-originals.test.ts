@@ -63,7 +63,7 @@ describe('Arrow dataset originals (schema version 2)', () => {
     // What routing needs, read from the columns alone, agrees with the whole records.
     expect(originals.map((o) => o.format)).toEqual(records.map((r) => r.format));
     expect(originals.map((o) => o.time)).toEqual(records.map((r) => (r.kind === 'flow' ? r.windowEnd : r.time)));
-    expect(originals.map((o) => keyOf(o.identity))).toEqual(records.map(keyOf));
+    expect(originals.map((o) => o.key)).toEqual(records.map((r) => keyOf(r)));
   });
 
   it('keeps the original of every record of a slice of the sample, merged in event time and over several batches', async () => {
