@@ -74,8 +74,11 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
         skipped = step.value;
         break;
       }
-      const { bytes, ends, formats, times, keys } = step.value;
+      const { bytes, ends, formats, times, keys, keyIndex } = step.value;
       const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      // Each distinct key of the chunk: encoded once, its partition chosen once per topic.
+      const keyBytes = keys.map((key) => Buffer.from(key));
+      const partitionOf = new Int32Array(keys.length * topicOfCode.length).fill(-1);
       let start = 0;
       for (let i = 0; i < ends.length; i++) {
         const time = times[i]!;
@@ -85,7 +88,16 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
         }
         if (options.rate > 0) await wait(started + (sent * 1000) / options.rate);
         const code = formats[i]!;
-        const pending = producer.send(code < 0 ? unknownTopic : topicOfCode[code]!, keys[i]!, buffer.subarray(start, ends[i]!));
+        const topic = code < 0 ? unknownTopic : topicOfCode[code]!;
+        const k = keyIndex[i]!;
+        let partition: number;
+        if (k < 0 || code < 0) partition = producer.partition(topic, k < 0 ? null : keys[k]!);
+        else {
+          const slot = k * topicOfCode.length + code;
+          partition = partitionOf[slot]!;
+          if (partition < 0) partitionOf[slot] = partition = producer.partition(topic, keys[k]!);
+        }
+        const pending = producer.sendTo(topic, partition, k < 0 ? null : keyBytes[k]!, buffer.subarray(start, ends[i]!));
         if (pending !== undefined) await pending;
         start = ends[i]!;
         sent++;

@@ -12,7 +12,7 @@ export interface OrderedProducerOptions {
 interface Lane {
   topic: string;
   partition: number;
-  pending: { key: string | null; value: string | Buffer; partition: number }[];
+  pending: { key: string | Buffer | null; value: string | Buffer; partition: number }[];
   /** The lane's last request: the next one starts only after it is acknowledged. */
   tail: Promise<void>;
 }
@@ -35,8 +35,11 @@ const MAX_CACHED_KEYS = 65_536;
 export class OrderedProducer {
   readonly producer: Producer;
   private readonly options: OrderedProducerOptions;
-  private readonly lanes = new Map<string, Lane>();
-  private readonly partitionOf = new Map<string, number>();
+  /** topic → its partitions' lanes, by partition number. */
+  private readonly lanes = new Map<string, Lane[]>();
+  /** topic → key → partition. */
+  private readonly partitionOf = new Map<string, Map<string, number>>();
+  private cachedKeys = 0;
   private readonly murmur2 = Partitioners.DefaultPartitioner();
   private readonly roundRobin = new Map<string, number>();
   private inFlight = 0;
@@ -64,19 +67,25 @@ export class OrderedProducer {
    * too many are in flight: back-pressure); otherwise nothing, so the hot loop awaits rarely.
    */
   send(topic: string, key: string | null, value: string | Buffer): Promise<void> | undefined {
+    return this.sendTo(topic, this.partition(topic, key), key, value);
+  }
+
+  /** send() with the partition already chosen by partition() (for callers that reuse it for many messages of one key). */
+  sendTo(topic: string, partition: number, key: string | Buffer | null, value: string | Buffer): Promise<void> | undefined {
     if (this.failure !== undefined) throw this.failure;
-    const partition = this.partition(topic, key);
-    const id = `${topic}\u0000${partition}`;
-    let lane = this.lanes.get(id);
-    if (lane === undefined) this.lanes.set(id, (lane = { topic, partition, pending: [], tail: Promise.resolve() }));
+    let lanes = this.lanes.get(topic);
+    if (lanes === undefined) this.lanes.set(topic, (lanes = []));
+    let lane = lanes[partition];
+    if (lane === undefined) lanes[partition] = lane = { topic, partition, pending: [], tail: Promise.resolve() };
     lane.pending.push({ key, value, partition });
     return lane.pending.length >= this.options.batchSize ? this.dispatch(lane) : undefined;
   }
 
   /** Sends every queued message and waits until the broker has acknowledged all of them. */
   async flush(): Promise<void> {
-    for (const lane of this.lanes.values()) if (lane.pending.length > 0) await this.dispatch(lane);
-    await Promise.all([...this.lanes.values()].map((lane) => lane.tail));
+    const lanes = [...this.lanes.values()].flat();
+    for (const lane of lanes) if (lane.pending.length > 0) await this.dispatch(lane);
+    await Promise.all(lanes.map((lane) => lane.tail));
     if (this.failure !== undefined) throw this.failure;
   }
 
@@ -84,7 +93,8 @@ export class OrderedProducer {
     await this.producer.disconnect();
   }
 
-  private partition(topic: string, key: string | null): number {
+  /** The partition a message of this key goes to: murmur2 of the key as Java clients pick it; unkeyed, round robin. */
+  partition(topic: string, key: string | null): number {
     const count = this.options.partitions.get(topic) ?? 1;
     if (key === null) {
       // Unkeyed messages (lines that do not parse) have no order to keep: spread them.
@@ -92,13 +102,19 @@ export class OrderedProducer {
       this.roundRobin.set(topic, next);
       return next;
     }
-    const cacheKey = `${topic}\u0000${key}`;
-    let partition = this.partitionOf.get(cacheKey);
+    let ofTopic = this.partitionOf.get(topic);
+    if (ofTopic === undefined) this.partitionOf.set(topic, (ofTopic = new Map()));
+    let partition = ofTopic.get(key);
     if (partition === undefined) {
       const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
       partition = this.murmur2({ topic, partitionMetadata, message: { key, value: null } });
-      if (this.partitionOf.size >= MAX_CACHED_KEYS) this.partitionOf.clear();
-      this.partitionOf.set(cacheKey, partition);
+      if (this.cachedKeys >= MAX_CACHED_KEYS) {
+        this.partitionOf.clear();
+        this.cachedKeys = 0;
+        this.partitionOf.set(topic, (ofTopic = new Map()));
+      }
+      ofTopic.set(key, partition);
+      this.cachedKeys++;
     }
     return partition;
   }

@@ -7,8 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FlowhoundError } from '../errors.ts';
 import { inputBytesRead } from '../sources/file-source.ts';
-import { RECORD_FORMATS } from '../model/record-format.ts';
-import type { ReaderMessage, ReaderRequest, ReplayChunk } from './replay-chunk.ts';
+import { packChunk, type ReaderMessage, type ReaderRequest } from './replay-chunk.ts';
 import { replayItems, type ReplayItem, type ReplayItemOptions } from './replay-items.ts';
 
 const port = parentPort!;
@@ -22,38 +21,11 @@ port.on('message', (request: ReaderRequest) => {
   }
 });
 
-const encoder = new TextEncoder();
-
-function pack(items: ReplayItem[]): ReplayChunk {
-  let capacity = 0;
-  for (const item of items) capacity += typeof item.value === 'string' ? item.value.length * 3 : item.value.length;
-  const bytes = new Uint8Array(capacity);
-  const ends = new Uint32Array(items.length);
-  const formats = new Int8Array(items.length);
-  const times = new Float64Array(items.length);
-  const keys: (string | null)[] = new Array(items.length);
-  let offset = 0;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    if (typeof item.value === 'string') offset += encoder.encodeInto(item.value, bytes.subarray(offset)).written;
-    else {
-      bytes.set(item.value, offset);
-      offset += item.value.length;
-    }
-    ends[i] = offset;
-    formats[i] = item.format === undefined ? -1 : RECORD_FORMATS.indexOf(item.format);
-    times[i] = item.time;
-    keys[i] = item.key;
-  }
-  // A right-sized copy travels; the scratch array is dropped here.
-  return { bytes: bytes.slice(0, offset), ends, formats, times, keys, bytesRead: inputBytesRead() };
-}
-
 async function send(items: ReplayItem[]): Promise<void> {
   while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
   credits--;
-  const chunk = pack(items);
-  port.postMessage({ type: 'chunk', chunk } satisfies ReaderMessage, [chunk.bytes.buffer, chunk.ends.buffer, chunk.formats.buffer, chunk.times.buffer]);
+  const chunk = packChunk(items, inputBytesRead());
+  port.postMessage({ type: 'chunk', chunk } satisfies ReaderMessage, [chunk.bytes.buffer, chunk.ends.buffer, chunk.formats.buffer, chunk.times.buffer, chunk.keyIndex.buffer]);
 }
 
 try {

@@ -2,6 +2,7 @@
  * The patched parts of kafkajs (patches/kafkajs+2.2.4.patch) still do what the originals did:
  * the bytes on the wire and the grouping of messages are the protocol, not a detail.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
@@ -9,10 +10,40 @@ const require = createRequire(import.meta.url);
 const Encoder = require('kafkajs/src/protocol/encoder.js');
 const Decoder = require('kafkajs/src/protocol/decoder.js');
 const group = require('kafkajs/src/producer/groupMessagesPerPartition.js');
+const produceRequest = require('kafkajs/src/protocol/requests/produce/v3/request.js');
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js');
+const RecordBatchDecoder = require('kafkajs/src/protocol/recordBatch/v0/decoder.js');
+const { Types: Compression } = require('kafkajs/src/protocol/message/compression/index.js');
+
+type Message = { key?: string | Buffer | null; value: string | Buffer | null; timestamp: number; headers?: Record<string, string> };
+
+/** The record batch (first offset, length, batch) of a one-partition produce request, as the (patched) request encodes it. */
+async function batchOfRequest(messages: Message[], compression: number): Promise<Buffer> {
+  const request = produceRequest({ acks: -1, timeout: 1000, compression, topicData: [{ topic: 't', partitions: [{ partition: 0, messages }] }] });
+  const decoder = new Decoder((await request.encode()).buffer);
+  decoder.readString(); // transactional id
+  decoder.readInt16(); // acks
+  decoder.readInt32(); // timeout
+  decoder.readInt32(); // topics
+  decoder.readString(); // topic
+  decoder.readInt32(); // partitions
+  decoder.readInt32(); // partition
+  return decoder.readBytes();
+}
+
+/** The same batch built the original way: one Record Encoder per message. */
+async function batchOfRecords(messages: Message[], compression: number): Promise<Buffer> {
+  const times = messages.map((m) => m.timestamp).sort();
+  const records = messages.map((m, i) => Record({ ...m, offsetDelta: i, timestampDelta: m.timestamp - times[0]! }));
+  const batch = await RecordBatch({ compression, records, firstTimestamp: times[0], maxTimestamp: times.at(-1), lastOffsetDelta: records.length - 1 });
+  return batch.buffer;
+}
 
 describe('kafkajs patches', () => {
   it('are applied by the install', () => {
     expect(String(Encoder.prototype.writeUVarInt)).toContain('this.buf[this.offset++]');
+    expect(readFileSync(require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js'), 'utf8')).toContain('encodeRecordsWithoutHeaders');
   });
 
   it('encode varints and varlongs that decode to the same numbers, with the sizes the encoder reports', () => {
@@ -40,5 +71,35 @@ describe('kafkajs patches', () => {
     const grouped = group({ topic: 't', partitionMetadata: [{}, {}, {}], messages, partitioner: ({ message }: { message: { partition: number } }) => message.partition });
     expect(Object.keys(grouped).sort()).toEqual(['0', '1', '2']);
     for (const p of [0, 1, 2]) expect(grouped[p]).toEqual(messages.filter((m) => m.partition === p));
+  });
+
+  it('write records without headers into one buffer with the bytes the per-record encoders wrote', async () => {
+    const t0 = 1_793_491_200_000;
+    const messages: Message[] = [
+      { key: 'prod-eu/ml/trainer', value: '{"a":1}', timestamp: t0 + 5 },
+      { key: null, value: Buffer.from('not json'), timestamp: t0 },
+      { key: Buffer.from('prod-eu/ml/ünïcode'), value: 'ε'.repeat(200), timestamp: t0 + 2 ** 32 },
+      { value: 'x'.repeat(70_000), timestamp: t0 + 1, headers: {} },
+      ...Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 7}`, value: `line ${i}`, timestamp: t0 + i * 1000 })),
+    ];
+    for (const compression of [Compression.None, Compression.GZIP]) {
+      const patched = await batchOfRequest(messages, compression);
+      expect(patched.equals(await batchOfRecords(messages, compression))).toBe(true);
+      const decoded = await RecordBatchDecoder(new Decoder(patched));
+      expect(decoded.records.map((r: { key: Buffer | null; value: Buffer }) => [r.key?.toString() ?? null, r.value.toString()])).toEqual(
+        messages.map((m) => [m.key == null ? null : m.key.toString(), m.value!.toString()]),
+      );
+    }
+  });
+
+  it('still encode messages with headers one record at a time', async () => {
+    const messages: Message[] = [
+      { key: 'a', value: 'v1', timestamp: 10, headers: { source: 'calico' } },
+      { key: 'b', value: 'v2', timestamp: 11 },
+    ];
+    const patched = await batchOfRequest(messages, Compression.None);
+    expect(patched.equals(await batchOfRecords(messages, Compression.None))).toBe(true);
+    const decoded = await RecordBatchDecoder(new Decoder(patched));
+    expect(decoded.records[0].headers.source.toString()).toBe('calico');
   });
 });
