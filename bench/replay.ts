@@ -83,8 +83,9 @@ async function kafkaBench(): Promise<void> {
   const input = join(dir, 'all-lines');
   writeFileSync(input, files.map((f) => readFileSync(f, 'utf8')).join(''));
   const lines = readFileSync(input, 'utf8').split('\n').filter((l) => l !== '').length;
-  // The same records as an Arrow dataset (with their original lines), as `convert` makes it.
-  const arrow = join(dir, 'records.arrow.gz');
+  // The same records as an Arrow dataset (with their original lines), as `convert` makes it;
+  // not gzipped, as kcat's input is not.
+  const arrow = join(dir, 'records.arrow');
   execFileSync(process.execPath, ['src/cli/main.ts', 'convert', ...files, '--cluster', 'prod-eu', '--to', arrow, '--dead-letter', '/dev/null'], { stdio: 'ignore' });
 
   const { startKafka } = await import('../test/harness/kafka-broker.ts');
