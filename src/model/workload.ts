@@ -29,3 +29,11 @@ export function workloadKey(endpoint: Pick<Endpoint, 'cluster' | 'namespace' | '
 export function keyedSide(kind: 'flow' | 'dns', srcKind: EndpointKind | undefined, dstKind: EndpointKind | undefined): 'src' | 'dst' {
   return kind === 'dns' || srcKind === 'pod' || dstKind !== 'pod' ? 'src' : 'dst';
 }
+
+/** The message key of a record: the workload of its keyed side (a DNS record's client is its `src`). */
+export function recordKey(kind: 'flow' | 'dns', src: KeyedEndpoint, dst: KeyedEndpoint | undefined): string {
+  return workloadKey(dst !== undefined && keyedSide(kind, src.kind, dst.kind) === 'dst' ? dst : src);
+}
+
+/** What keying reads of an endpoint. */
+export type KeyedEndpoint = Pick<Endpoint, 'cluster' | 'namespace' | 'workload' | 'kind'>;

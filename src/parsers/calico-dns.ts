@@ -12,8 +12,9 @@
  *   servers                  [{ip, name, name_aggr, namespace, labels[]}]
  *   latency_count, latency_mean, latency_max   nanoseconds
  */
-import type { Endpoint } from '../model/endpoint.ts';
+import { NO_LABELS, type Endpoint } from '../model/endpoint.ts';
 import type { DnsAnswer, DnsRecord } from '../model/dns-record.ts';
+import { recordKey } from '../model/workload.ts';
 import { cachedWorkloadFromPodName } from '../model/workload-name.ts';
 import {
   checkNotFuture, FieldError, isObject, optionalCount, optionalString, requireCount,
@@ -22,7 +23,7 @@ import {
 import { normalizeQname, rcodeName } from './dns-names.ts';
 import { parseLabels } from './labels.ts';
 import type { ParseContext } from './parse-context.ts';
-import { invalid, ok, skipped, type ParseOutcome } from './parse-outcome.ts';
+import { invalid, ok, skipped, type ParseOutcome, type Route } from './parse-outcome.ts';
 
 export function parseCalicoDns(obj: JsonObject, ctx: ParseContext): ParseOutcome {
   try {
@@ -34,6 +35,13 @@ export function parseCalicoDns(obj: JsonObject, ctx: ParseContext): ParseOutcome
   }
 }
 
+/** A replay's routing of a line (see routeCalicoFlow); undefined for lines parseCalicoDns skips. */
+export function routeCalicoDns(obj: JsonObject, ctx: ParseContext): Route | undefined {
+  if (obj.type === 'UNLOGGED') return undefined;
+  const time = requireEpochSeconds(obj, 'end_time');
+  return { time, key: recordKey('dns', client(obj, ctx.cluster, false), undefined) };
+}
+
 function toDnsRecord(obj: JsonObject, ctx: ParseContext): DnsRecord {
   const windowStart = requireEpochSeconds(obj, 'start_time');
   const time = requireEpochSeconds(obj, 'end_time');
@@ -43,24 +51,12 @@ function toDnsRecord(obj: JsonObject, ctx: ParseContext): DnsRecord {
   const qname = requireString(obj, 'qname');
   if (qname.length > 253 + 1) throw new FieldError('out-of-range', `qname is ${qname.length} characters; DNS names are at most 253`);
 
-  const client: Endpoint = {
-    cluster: ctx.cluster,
-    namespace: optionalString(obj, 'client_namespace') ?? '',
-    workload: cachedWorkloadFromPodName(requireString(obj, 'client_name_aggr')),
-    labels: parseLabels(obj.client_labels, 'client_labels'),
-    kind: 'pod',
-  };
-  const pod = optionalString(obj, 'client_name');
-  if (pod !== undefined) client.pod = pod;
-  const ip = optionalString(obj, 'client_ip');
-  if (ip !== undefined) client.ip = ip;
-
   const record: DnsRecord = {
     kind: 'dns',
     format: 'calico-dns',
     windowStart,
     time,
-    client,
+    client: client(obj, ctx.cluster, true),
     qname: normalizeQname(qname),
     qtype: optionalString(obj, 'qtype') ?? '',
     rcode: rcodeName(requireString(obj, 'rcode')),
@@ -72,6 +68,22 @@ function toDnsRecord(obj: JsonObject, ctx: ParseContext): DnsRecord {
   if (obj.latency_mean !== undefined && obj.latency_mean !== null) record.latencyMeanNs = optionalCount(obj, 'latency_mean', 0);
   if (obj.latency_max !== undefined && obj.latency_max !== null) record.latencyMaxNs = optionalCount(obj, 'latency_max', 0);
   return record;
+}
+
+/** The querying pod; `readLabels` false: labels left empty (routing keys on the workload only). */
+function client(obj: JsonObject, cluster: string, readLabels: boolean): Endpoint {
+  const client: Endpoint = {
+    cluster,
+    namespace: optionalString(obj, 'client_namespace') ?? '',
+    workload: cachedWorkloadFromPodName(requireString(obj, 'client_name_aggr')),
+    labels: readLabels ? parseLabels(obj.client_labels, 'client_labels') : NO_LABELS,
+    kind: 'pod',
+  };
+  const pod = optionalString(obj, 'client_name');
+  if (pod !== undefined) client.pod = pod;
+  const ip = optionalString(obj, 'client_ip');
+  if (ip !== undefined) client.ip = ip;
+  return client;
 }
 
 function answers(rrsets: unknown): DnsAnswer[] {

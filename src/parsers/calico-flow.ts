@@ -14,8 +14,9 @@
  *   bytes_/packets_in/out, num_flows, num_flows_started, num_flows_completed
  *   policies.enforced_policies  `"<index>|<tier>|<policy>|<action>|<ruleIndex>"`
  */
-import type { Endpoint, EndpointKind } from '../model/endpoint.ts';
+import { NO_LABELS, type Endpoint, type EndpointKind } from '../model/endpoint.ts';
 import type { FlowRecord } from '../model/flow-record.ts';
+import { recordKey } from '../model/workload.ts';
 import { cachedWorkloadFromPodName } from '../model/workload-name.ts';
 import {
   checkNotFuture, FieldError, isObject, optionalCount, optionalPort, optionalString,
@@ -23,7 +24,7 @@ import {
 } from './field-reader.ts';
 import { parseLabels } from './labels.ts';
 import type { ParseContext } from './parse-context.ts';
-import { invalid, ok, type ParseOutcome } from './parse-outcome.ts';
+import { invalid, ok, type ParseOutcome, type Route } from './parse-outcome.ts';
 import { normalizeProtocol } from './protocol.ts';
 
 /** Longest aggregation window accepted; Calico's default is 5 minutes. */
@@ -36,6 +37,16 @@ export function parseCalicoFlow(obj: JsonObject, ctx: ParseContext): ParseOutcom
     if (error instanceof FieldError) return invalid(error.reason, error.message);
     throw error;
   }
+}
+
+/**
+ * A replay's routing of a line (replay --to kafka): event time and key from those fields alone,
+ * with no record built and no labels read. Throws FieldError where parseCalicoFlow would
+ * reject the same fields.
+ */
+export function routeCalicoFlow(obj: JsonObject, ctx: ParseContext): Route {
+  const time = requireEpochSeconds(obj, 'end_time');
+  return { time, key: recordKey('flow', endpoint(obj, 'source', ctx.cluster, false), endpoint(obj, 'dest', ctx.cluster, false)) };
 }
 
 function toFlowRecord(obj: JsonObject, ctx: ParseContext): FlowRecord {
@@ -107,7 +118,8 @@ function toFlowRecord(obj: JsonObject, ctx: ParseContext): FlowRecord {
 
 const ENDPOINT_KIND: Record<string, EndpointKind> = { wep: 'pod', hep: 'host', ns: 'networkset', net: 'unknown' };
 
-function endpoint(obj: JsonObject, side: 'source' | 'dest', cluster: string): Endpoint {
+/** `readLabels` false: labels left empty (routing keys on cluster, namespace and workload only). */
+function endpoint(obj: JsonObject, side: 'source' | 'dest', cluster: string, readLabels = true): Endpoint {
   const type = requireString(obj, `${side}_type`);
   let kind = ENDPOINT_KIND[type];
   if (kind === undefined) throw new FieldError('invalid-field', `${side}_type must be wep, hep, ns or net, got ${JSON.stringify(type)}`);
@@ -119,7 +131,7 @@ function endpoint(obj: JsonObject, side: 'source' | 'dest', cluster: string): En
     cluster: kind === 'public' || kind === 'private' ? '' : cluster,
     namespace: optionalString(obj, `${side}_namespace`) ?? '',
     workload: kind === 'pod' ? cachedWorkloadFromPodName(aggregate) : aggregate,
-    labels: parseLabels(obj[`${side}_labels`], `${side}_labels`),
+    labels: readLabels ? parseLabels(obj[`${side}_labels`], `${side}_labels`) : NO_LABELS,
     kind,
   };
   const pod = optionalString(obj, `${side}_name`);

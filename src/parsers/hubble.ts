@@ -19,9 +19,11 @@
  *
  * Hubble flows are per-event: no byte counters, so each event counts one packet.
  */
-import type { Endpoint, EndpointKind } from '../model/endpoint.ts';
+import type { SkipReason } from '../errors.ts';
+import { NO_LABELS, type Endpoint, type EndpointKind } from '../model/endpoint.ts';
 import type { DnsAnswer, DnsRecord } from '../model/dns-record.ts';
 import type { FlowRecord, Protocol } from '../model/flow-record.ts';
+import { recordKey } from '../model/workload.ts';
 import { cachedWorkloadFromPodName } from '../model/workload-name.ts';
 import {
   checkNotFuture, FieldError, isObject, optionalObject, optionalPort, requireRfc3339,
@@ -30,27 +32,63 @@ import {
 import { normalizeQname, rcodeName } from './dns-names.ts';
 import { parseLabels } from './labels.ts';
 import type { ParseContext } from './parse-context.ts';
-import { invalid, ok, skipped, type ParseOutcome } from './parse-outcome.ts';
+import { invalid, ok, skipped, type ParseOutcome, type Route } from './parse-outcome.ts';
 
 const ALLOWED_VERDICTS = new Set(['FORWARDED', 'AUDIT', 'REDIRECTED', 'TRACED', 'TRANSLATED']);
 const DENIED_VERDICTS = new Set(['DROPPED', 'ERROR']);
 
 export function parseHubble(obj: JsonObject, ctx: ParseContext): ParseOutcome {
   try {
-    const flow = unwrap(obj);
-    if (flow === undefined) return skipped('hubble-not-a-flow');
-    const l7 = optionalObject(flow, 'l7', 'flow.');
-    if (flow.Type === 'L7' || l7 !== undefined) {
-      const dns = l7 === undefined ? undefined : optionalObject(l7, 'dns', 'flow.l7.');
-      if (l7 === undefined || dns === undefined) return skipped('hubble-l7-other');
-      if (l7.type === 'REQUEST') return skipped('hubble-dns-request');
-      return ok(toDnsRecord(obj, flow, l7, dns, ctx));
-    }
-    return ok(toFlowRecord(obj, flow, ctx));
+    const event = classify(obj);
+    if (event.type === 'skip') return skipped(event.reason);
+    return ok(event.type === 'dns' ? toDnsRecord(obj, event.flow, event.l7, event.dns, ctx) : toFlowRecord(obj, event.flow, ctx));
   } catch (error) {
     if (error instanceof FieldError) return invalid(error.reason, error.message);
     throw error;
   }
+}
+
+/**
+ * A replay's routing of a line (replay --to kafka): event time and key from the endpoints alone,
+ * with no record built and no labels read where a pod names the endpoint. Undefined for lines
+ * parseHubble skips; throws FieldError where parseHubble would reject the same fields.
+ */
+export function routeHubble(obj: JsonObject, ctx: ParseContext): Route | undefined {
+  const event = classify(obj);
+  if (event.type === 'skip') return undefined;
+  const { flow } = event;
+  const time = eventTime(obj, flow, ctx);
+  const defaultCluster = splitNodeName(flow.node_name ?? obj.node_name).cluster || ctx.cluster;
+  const ip = optionalObject(flow, 'IP', 'flow.');
+  const source = () => endpoint(flow.source, ip?.source, defaultCluster, 'flow.source', false);
+  const destination = () => endpoint(flow.destination, ip?.destination, defaultCluster, 'flow.destination', false);
+  if (event.type === 'dns') return { time, key: recordKey('dns', isResponse(flow, readL4(flow.l4)) ? destination() : source(), undefined) };
+  const [src, dst] = flow.is_reply === true ? [destination(), source()] : [source(), destination()];
+  return { time, key: recordKey('flow', src, dst) };
+}
+
+type HubbleEvent =
+  | { type: 'flow'; flow: JsonObject }
+  | { type: 'dns'; flow: JsonObject; l7: JsonObject; dns: JsonObject }
+  | { type: 'skip'; reason: SkipReason };
+
+/** What a line is: an L3/L4 flow, a DNS response, or something flowhound does not read. */
+function classify(obj: JsonObject): HubbleEvent {
+  const flow = unwrap(obj);
+  if (flow === undefined) return { type: 'skip', reason: 'hubble-not-a-flow' };
+  const l7 = optionalObject(flow, 'l7', 'flow.');
+  if (flow.Type === 'L7' || l7 !== undefined) {
+    const dns = l7 === undefined ? undefined : optionalObject(l7, 'dns', 'flow.l7.');
+    if (l7 === undefined || dns === undefined) return { type: 'skip', reason: 'hubble-l7-other' };
+    if (l7.type === 'REQUEST') return { type: 'skip', reason: 'hubble-dns-request' };
+    return { type: 'dns', flow, l7, dns };
+  }
+  return { type: 'flow', flow };
+}
+
+/** A DNS response travels server → client: the client is whichever side is not on port 53. */
+function isResponse(flow: JsonObject, l4: L4): boolean {
+  return l4.srcPort === 53 || (l4.srcPort === undefined && flow.is_reply === true);
 }
 
 /** The exporter's `GetFlowsResponse` wrapper, or a bare Flow; undefined for other exporter lines. */
@@ -136,8 +174,7 @@ function toDnsRecord(wrapper: JsonObject, flow: JsonObject, l7: JsonObject, dns:
   const defaultCluster = nodeCluster || ctx.cluster;
   const ip = optionalObject(flow, 'IP', 'flow.');
   const l4 = readL4(flow.l4);
-  // A response travels server → client: the client is whichever side is not on port 53.
-  const responseDirection = l4.srcPort === 53 || (l4.srcPort === undefined && flow.is_reply === true);
+  const responseDirection = isResponse(flow, l4);
   const client = responseDirection
     ? endpoint(flow.destination, ip?.destination, defaultCluster, 'flow.destination')
     : endpoint(flow.source, ip?.source, defaultCluster, 'flow.source');
@@ -228,11 +265,15 @@ function splitNodeName(value: unknown): { cluster: string; node: string } {
   return slash < 0 ? { cluster: '', node: value } : { cluster: value.slice(0, slash), node: value.slice(slash + 1) };
 }
 
-function endpoint(value: unknown, ip: unknown, defaultCluster: string, path: string): Endpoint {
+/**
+ * `readLabels` false (routing): labels are read only when no pod names the endpoint, as only
+ * then do they decide its kind and name; otherwise they are left empty.
+ */
+function endpoint(value: unknown, ip: unknown, defaultCluster: string, path: string, readLabels = true): Endpoint {
   if (value !== undefined && value !== null && !isObject(value)) throw new FieldError('invalid-field', `${path} must be an object, got ${typeName(value)}`);
   const ep: JsonObject = value ?? {};
-  const labels = parseLabels(ep.labels, `${path}.labels`);
   const pod = typeof ep.pod_name === 'string' && ep.pod_name !== '' ? ep.pod_name : undefined;
+  const labels = readLabels || pod === undefined ? parseLabels(ep.labels, `${path}.labels`) : NO_LABELS;
   const address = typeof ip === 'string' && ip !== '' ? ip : undefined;
   const kind = endpointKind(labels, pod, address);
   const namespace = typeof ep.namespace === 'string' ? ep.namespace : '';

@@ -21,3 +21,9 @@ export function skipped(reason: SkipReason): ParseOutcome {
 export function ok(record: NormalizedRecord): ParseOutcome {
   return { status: 'ok', record };
 }
+
+/** Where a replay into Kafka sends a line: its event time (epoch ms) and message key. */
+export interface Route {
+  time: number;
+  key: string;
+}

@@ -1,11 +1,11 @@
 import type { FormatOption, RecordFormat } from '../model/record-format.ts';
-import { parseCalicoDns } from './calico-dns.ts';
-import { parseCalicoFlow } from './calico-flow.ts';
+import { parseCalicoDns, routeCalicoDns } from './calico-dns.ts';
+import { parseCalicoFlow, routeCalicoFlow } from './calico-flow.ts';
 import { detectFormat } from './detect-format.ts';
-import { isObject, type JsonObject } from './field-reader.ts';
-import { parseHubble } from './hubble.ts';
+import { FieldError, isObject, type JsonObject } from './field-reader.ts';
+import { parseHubble, routeHubble } from './hubble.ts';
 import type { ParseContext } from './parse-context.ts';
-import { invalid, type ParseOutcome } from './parse-outcome.ts';
+import { invalid, type ParseOutcome, type Route } from './parse-outcome.ts';
 
 export type Parser = (obj: JsonObject, ctx: ParseContext) => ParseOutcome;
 
@@ -23,6 +23,41 @@ export type DecodeResult = ParseOutcome & { format: RecordFormat | undefined };
  * path before enrichment: one size check, one JSON.parse, one dispatch.
  */
 export function decodeMessage(value: Buffer | string, format: FormatOption, ctx: ParseContext, maxRecordBytes: number): DecodeResult {
+  const read = readObject(value, format, maxRecordBytes);
+  if ('status' in read) return read;
+  const outcome = PARSERS[read.format](read.obj, ctx) as DecodeResult;
+  outcome.format = read.format;
+  return outcome;
+}
+
+/** A line as a replay into Kafka routes it: its format, and its event time and key when it has a record. */
+export type RouteResult = { status: 'ok'; format: RecordFormat; route: Route } | { status: 'skipped' | 'invalid'; format: RecordFormat | undefined };
+
+const ROUTERS: Record<RecordFormat, (obj: JsonObject, ctx: ParseContext) => Route | undefined> = {
+  'calico-flow': routeCalicoFlow,
+  'calico-dns': routeCalicoDns,
+  hubble: routeHubble,
+};
+
+/**
+ * decodeMessage for `replay --to kafka`: the same reading and format detection, then only the
+ * fields of the event time and the key. A line it calls invalid decodeMessage rejects too; a
+ * line it routes may still be one the consumer rejects for another field (and dead-letters).
+ */
+export function routeMessage(value: string, ctx: ParseContext): RouteResult {
+  const read = readObject(value, 'auto', Number.MAX_SAFE_INTEGER);
+  if ('status' in read) return { status: 'invalid', format: read.format };
+  try {
+    const route = ROUTERS[read.format](read.obj, ctx);
+    return route === undefined ? { status: 'skipped', format: read.format } : { status: 'ok', format: read.format, route };
+  } catch (error) {
+    if (error instanceof FieldError) return { status: 'invalid', format: read.format };
+    throw error;
+  }
+}
+
+/** Size check, JSON.parse and format detection, shared by decoding and routing. */
+function readObject(value: Buffer | string, format: FormatOption, maxRecordBytes: number): { obj: JsonObject; format: RecordFormat } | DecodeResult {
   const size = typeof value === 'string' ? value.length : value.byteLength;
   if (size > maxRecordBytes) {
     return { ...invalid('oversized', `message is ${size} bytes; limits.max_record_bytes is ${maxRecordBytes}`), format: format === 'auto' ? undefined : format };
@@ -38,7 +73,5 @@ export function decodeMessage(value: Buffer | string, format: FormatOption, ctx:
   if (actual === undefined) {
     return { ...invalid('unknown-format', 'not a Calico flow, Calico DNS or Hubble record (format: auto)'), format: undefined };
   }
-  const outcome = PARSERS[actual](parsed, ctx) as DecodeResult;
-  outcome.format = actual;
-  return outcome;
+  return { obj: parsed, format: actual };
 }

@@ -31,7 +31,7 @@ export interface KafkaReplayOptions {
  * Produces files into the pipeline's Kafka topics in their original format (the lines as they
  * are; an Arrow dataset's stored original lines), merged in event time, keyed by the initiating
  * workload so each workload's records stay in one partition, batched and gzip-compressed as a
- * shipper would. Lines that do not parse are produced too (unkeyed): the consumer's dead-letter
+ * shipper would. Lines without a record are produced too (unkeyed): the consumer's dead-letter
  * path is part of what a replay rehearses. Reading and parsing run on a worker thread.
  */
 export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ sent: number; skipped: number; seconds: number }> {

@@ -97,7 +97,7 @@ export class OrderedProducer {
   partition(topic: string, key: string | null): number {
     const count = this.options.partitions.get(topic) ?? 1;
     if (key === null) {
-      // Unkeyed messages (lines that do not parse) have no order to keep: spread them.
+      // Unkeyed messages (lines without a record) have no order to keep: spread them.
       const next = ((this.roundRobin.get(topic) ?? -1) + 1) % count;
       this.roundRobin.set(topic, next);
       return next;

@@ -10,7 +10,7 @@ export interface ReplayChunk {
   times: Float64Array<ArrayBuffer>;
   /** The chunk's distinct message keys: each once, however many lines share it. */
   keys: string[];
-  /** Index in `keys` of each line's key; -1: unkeyed (a line that does not parse). */
+  /** Index in `keys` of each line's key; -1: unkeyed (a line without a record). */
   keyIndex: Int32Array<ArrayBuffer>;
   /** Input bytes read so far (compressed bytes for gzip), for the progress display. */
   bytesRead: number;
@@ -29,8 +29,9 @@ const encoder = new TextEncoder();
 
 /** Items → one chunk: their lines as UTF-8 in one buffer, keys once each. */
 export function packChunk(items: ReplayItem[], bytesRead: number): ReplayChunk {
+  // Exact: no scratch space to zero and no right-sizing copy.
   let capacity = 0;
-  for (const item of items) capacity += typeof item.value === 'string' ? item.value.length * 3 : item.value.length;
+  for (const item of items) capacity += typeof item.value === 'string' ? Buffer.byteLength(item.value, 'utf8') : item.value.length;
   const bytes = new Uint8Array(capacity);
   const ends = new Uint32Array(items.length);
   const formats = new Int8Array(items.length);
@@ -73,6 +74,5 @@ export function packChunk(items: ReplayItem[], bytesRead: number): ReplayChunk {
     }
   }
   copyRun();
-  // A right-sized copy travels (the scratch array is dropped here), unless it is right-sized already.
-  return { bytes: offset === capacity ? bytes : bytes.slice(0, offset), ends, formats, times, keys, keyIndex, bytesRead };
+  return { bytes, ends, formats, times, keys, keyIndex, bytesRead };
 }

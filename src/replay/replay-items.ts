@@ -1,16 +1,16 @@
 import { isArrowFile, readArrowOriginals } from '../arrow/record-reader.ts';
-import { eventTime, type NormalizedRecord } from '../model/normalized-record.ts';
+import type { NormalizedRecord } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
-import { keyedSide, workloadKey } from '../model/workload.ts';
+import { recordKey } from '../model/workload.ts';
 import { mergeByEventTime } from '../pipeline/merge-by-event-time.ts';
-import { decodeMessage } from '../parsers/record-decoder.ts';
+import { routeMessage } from '../parsers/record-decoder.ts';
 import { readLineBatches } from '../sources/file-source.ts';
 
 /** One message to produce: the original line, its key and the wire format it was read as. */
 export interface ReplayItem {
   /** The line: text, or its UTF-8 bytes as an Arrow dataset stores them. */
   value: string | Uint8Array;
-  /** Initiating workload (cluster/namespace/workload); null for lines that do not parse. */
+  /** Initiating workload (cluster/namespace/workload); null for lines without a record (see routeMessage). */
   key: string | null;
   format: RecordFormat | undefined;
   /** Event time, epoch ms; for a line without a record, that of the line before it in its file (0 for none). */
@@ -29,11 +29,10 @@ export interface ReplayItemOptions {
 
 /** The message key of a record: the workload of its keyed side (see keyedSide). */
 export function keyOf(record: NormalizedRecord): string {
-  if (record.kind === 'dns') return workloadKey(record.client);
-  return workloadKey(keyedSide('flow', record.src.kind, record.dst.kind) === 'src' ? record.src : record.dst);
+  return record.kind === 'dns' ? recordKey('dns', record.client, undefined) : recordKey('flow', record.src, record.dst);
 }
 
-/** A JSON-lines file's lines with key and event time, in batches (parsed once, for both). */
+/** A JSON-lines file's lines with key and event time, in batches (routed, not normalised: see routeMessage). */
 async function* jsonLaneItems(path: string, options: ReplayItemOptions, counts: { skipped: number }): AsyncGenerator<ReplayItem[]> {
   const ctx = { cluster: options.cluster, now: Date.now(), maxFutureSkewMs: Number.MAX_SAFE_INTEGER };
   // Lines without a record (invalid, or well-formed but skipped such as Hubble DNS requests)
@@ -43,20 +42,20 @@ async function* jsonLaneItems(path: string, options: ReplayItemOptions, counts: 
     const items: ReplayItem[] = [];
     for (const message of messages) {
       const line = typeof message.value === 'string' ? message.value : message.value.toString('utf8');
-      const decoded = decodeMessage(line, 'auto', ctx, Number.MAX_SAFE_INTEGER);
-      if (decoded.status !== 'ok') {
+      const routed = routeMessage(line, ctx);
+      if (routed.status !== 'ok') {
         // Produced as they are, unkeyed: the consumer's dead-letter path is part of what a replay rehearses.
-        if (previous >= options.from && previous <= options.until) items.push({ value: line, key: null, format: decoded.format, time: previous });
+        if (previous >= options.from && previous <= options.until) items.push({ value: line, key: null, format: routed.format, time: previous });
         else counts.skipped++;
         continue;
       }
-      const time = eventTime(decoded.record);
+      const { time, key } = routed.route;
       previous = time;
       if (time < options.from || time > options.until) {
         counts.skipped++;
         continue;
       }
-      items.push({ value: line, key: keyOf(decoded.record), format: decoded.format, time });
+      items.push({ value: line, key, format: routed.format, time });
     }
     yield items;
   }
