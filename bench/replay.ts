@@ -100,7 +100,7 @@ async function kafkaBench(): Promise<void> {
     for (let run = 1; run <= 3; run++) {
       // Topics of the same shape (3 partitions) made before either side produces.
       await createTopics(broker.brokers, [`bench-flowhound-${run}`, `bench-arrow-${run}`, `bench-kcat-${run}`], 3);
-      // flowhound: read, parse for keys and event time, merge, batch per partition, gzip, acks=all.
+      // flowhound: read, route (key and event time), merge, batch per partition, gzip, acks=all.
       // Timed from the call, connecting included, as kcat's whole run is.
       let start = performance.now();
       const replayed = await replayIntoKafka({ kafka, config: config(`bench-flowhound-${run}`), files, rate: 0, speed: 0, from: -Infinity, until: Infinity, logger: silentLogger });
