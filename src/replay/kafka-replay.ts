@@ -32,7 +32,7 @@ export interface KafkaReplayOptions {
  * are; an Arrow dataset's stored original lines), merged in event time, keyed by the initiating
  * workload so each workload's records stay in one partition, batched and gzip-compressed as a
  * shipper would. Lines without a record are produced too (unkeyed): the consumer's dead-letter
- * path is part of what a replay rehearses. Reading and parsing run on a worker thread.
+ * path is part of what a replay rehearses. Reading and routing run on a worker thread.
  */
 export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ sent: number; skipped: number; seconds: number }> {
   const topicFor = topicRouter(options.config);
