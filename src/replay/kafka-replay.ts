@@ -63,7 +63,8 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
     if (due <= Date.now() + 5) return;
     // Paced: what is queued goes out now rather than when a request fills.
     await producer.flush();
-    await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    // The flush may have taken longer than was left to wait.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
   };
 
   try {
