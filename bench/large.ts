@@ -1,7 +1,8 @@
 /**
  * Memory and throughput at scale: generates N records (default 10 million; the generator's
  * scale 10 makes ~5,060 records per event-time hour), converts them to an Arrow dataset and
- * replays the Arrow file and the JSON lines in-process, each run in its own process whose
+ * replays the Arrow file and the JSON lines in-process and into a local Kafka broker (`replay
+ * --to kafka`, when Java and Maven are there), each run in its own process whose
  * resident set is sampled from /proc (Linux). Prints records/s, peak RSS, and RSS after about
  * a tenth of the records beside RSS at the end: flat means memory does not grow with the input.
  *
@@ -13,9 +14,11 @@
  * `npm test`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startKafka } from '../test/harness/kafka-broker.ts';
+import { hasBinary } from '../test/harness/system-packages.ts';
 
 const { values } = parseArgs({
   options: {
@@ -86,7 +89,9 @@ function measure(name: string, args: string[], expected: number): Promise<Run> {
       clearInterval(timer);
       if (code !== 0) return reject(new Error(`${name} exited with ${code}:\n${out.slice(-2000)}`));
       const summary = /(\d+) messages in [\d.]+ s \(\d+\/s\): (\d+) records, (\d+) skipped, (\d+) invalid/.exec(out);
-      const run: Run = { name, seconds: (performance.now() - started) / 1000, records: Number(summary?.[2] ?? 0), invalid: Number(summary?.[4] ?? 0), peakMb: Math.round(peakKb / MB) };
+      const produced = /produced (\d+) messages in/.exec(out); // replay --to kafka
+      const records = summary !== null ? Number(summary[2]) : Number(produced?.[1] ?? 0);
+      const run: Run = { name, seconds: (performance.now() - started) / 1000, records, invalid: Number(summary?.[4] ?? 0), peakMb: Math.round(peakKb / MB) };
       const early = points.find((p) => p.records >= expected / 10);
       if (early !== undefined) run.early = early;
       if (points.length > 0) run.late = points[points.length - 1]!;
@@ -132,6 +137,24 @@ for (const [name, args] of plan) {
   const run = await measure(name, args, total);
   runs.push(run);
   console.log(`${name}: ${fmt(run.records)} records (${fmt(run.invalid)} invalid) in ${run.seconds.toFixed(1)} s`);
+}
+
+// replay --to kafka into a real broker (started here, as the tests do; skipped without Java and Maven).
+if (hasBinary('java') && hasBinary('mvn')) {
+  const broker = await startKafka();
+  try {
+    for (const [name, input, topic] of [['replay Arrow → Kafka', [arrow], 'large-arrow'], ['replay JSON → Kafka', json, 'large-json']] as const) {
+      const pipeline = join(dir, `${topic}.yaml`);
+      writeFileSync(pipeline, `name: ${topic}\ncluster: prod-eu\nkafka:\n  brokers: ["${broker.brokers}"]\nsources:\n  all:\n    type: kafka\n    topics: [${topic}]\n    format: auto\n`);
+      const run = await measure(name, [cli, 'replay', ...input, '--to', 'kafka', '--pipeline', pipeline], total);
+      runs.push(run);
+      console.log(`${name}: ${fmt(run.records)} messages in ${run.seconds.toFixed(1)} s`);
+    }
+  } finally {
+    await broker.stop();
+  }
+} else {
+  console.log('replay into Kafka: skipped (needs java and mvn for the broker)');
 }
 
 console.log(`\n${fmt(total)} records (${fmt(hours)} event-time hours)`);
