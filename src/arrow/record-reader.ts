@@ -8,7 +8,7 @@ import { NO_LABELS } from '../model/endpoint.ts';
 import type { Protocol } from '../model/flow-record.ts';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
-import { keyedSide, workloadKey } from '../model/workload.ts';
+import { recordKey, type KeyedEndpoint } from '../model/workload.ts';
 import type { RecordOriginals } from '../pipeline/record-originals.ts';
 import { readArrowBatches } from './arrow-input.ts';
 import { checkSchema } from './record-schema.ts';
@@ -197,7 +197,7 @@ export interface ArrowOriginal {
   format: RecordFormat;
   /** Event time, epoch ms. */
   time: number;
-  /** `cluster/namespace/workload` of the record's keyed side (model/workload.ts keyedSide). */
+  /** `cluster/namespace/workload` of the record's keyed side (model/workload.ts recordKey). */
   key: string;
 }
 
@@ -222,6 +222,9 @@ function originalsOf(batch: RecordBatch): { rows: ArrowOriginal[]; absent: numbe
   const [kinds, formats, ends] = [col('kind'), col('format'), col('window_end')];
   const side = (prefix: 'src' | 'dst') => ({ cluster: col(`${prefix}_cluster`), namespace: col(`${prefix}_namespace`), workload: col(`${prefix}_workload`), kind: col(`${prefix}_kind`) });
   const sides = { src: side('src'), dst: side('dst') };
+  const identity = (who: ReturnType<typeof side>, i: number): KeyedEndpoint => ({
+    cluster: str(who.cluster, i) ?? '', namespace: str(who.namespace, i) ?? '', workload: str(who.workload, i) ?? '', kind: str(who.kind, i) as EndpointKind,
+  });
   const originals = utf8Bytes(batch.getChild('original')!);
   const rows: ArrowOriginal[] = [];
   let absent = 0;
@@ -231,9 +234,7 @@ function originalsOf(batch: RecordBatch): { rows: ArrowOriginal[]; absent: numbe
       absent++;
       continue;
     }
-    const kind = str(kinds, i) === 'flow' ? 'flow' : 'dns';
-    const who = sides[keyedSide(kind, str(sides.src.kind, i) as EndpointKind, str(sides.dst.kind, i) as EndpointKind)];
-    const key = workloadKey({ cluster: str(who.cluster, i) ?? '', namespace: str(who.namespace, i) ?? '', workload: str(who.workload, i) ?? '' });
+    const key = recordKey(str(kinds, i) === 'flow' ? 'flow' : 'dns', identity(sides.src, i), identity(sides.dst, i));
     rows.push({ value, format: str(formats, i) as RecordFormat, time: time(ends, i), key });
   }
   return { rows, absent };

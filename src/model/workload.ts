@@ -1,4 +1,5 @@
 import type { Endpoint, EndpointKind } from './endpoint.ts';
+import type { NormalizedRecord } from './normalized-record.ts';
 
 /** What a workload is for; detectors read it (allowlists, peer groups), never re-derive it. */
 export const ROLES = ['training', 'inference', 'dev', 'data', 'system', 'gateway', 'other'] as const;
@@ -37,3 +38,8 @@ export function recordKey(kind: 'flow' | 'dns', src: KeyedEndpoint, dst: KeyedEn
 
 /** What keying reads of an endpoint. */
 export type KeyedEndpoint = Pick<Endpoint, 'cluster' | 'namespace' | 'workload' | 'kind'>;
+
+/** recordKey of a normalised record (the key a replay into Kafka gives its line). */
+export function keyOf(record: NormalizedRecord): string {
+  return record.kind === 'dns' ? recordKey('dns', record.client, undefined) : recordKey('flow', record.src, record.dst);
+}

@@ -75,9 +75,9 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
         skipped = step.value;
         break;
       }
-      const { bytes, ends, formats, times, keys, keyIndex } = step.value;
+      const { bytes, ends, formats, times, keys, keyIndex, bytesRead } = step.value;
       const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      // Each distinct key of the chunk: encoded once, its partition chosen once per topic.
+      // Each distinct key of the chunk: encoded once, its partition chosen once per topic (murmur2 per chunk, not per line).
       const keyBytes = keys.map((key) => Buffer.from(key));
       const partitionOf = new Int32Array(keys.length * topicOfCode.length).fill(-1);
       let start = 0;
@@ -92,17 +92,18 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
         const topic = code < 0 ? unknownTopic : topicOfCode[code]!;
         const k = keyIndex[i]!;
         let partition: number;
-        if (k < 0 || code < 0) partition = producer.partition(topic, k < 0 ? null : keys[k]!);
+        if (k < 0) partition = producer.partition(topic, null);
         else {
+          // Keyed lines always have a known format (code >= 0): unknown ones are never keyed.
           const slot = k * topicOfCode.length + code;
           partition = partitionOf[slot]!;
           if (partition < 0) partitionOf[slot] = partition = producer.partition(topic, keys[k]!);
         }
-        const pending = producer.sendTo(topic, partition, k < 0 ? null : keyBytes[k]!, buffer.subarray(start, ends[i]!));
+        const pending = producer.send(topic, partition, k < 0 ? null : keyBytes[k]!, buffer.subarray(start, ends[i]!));
         if (pending !== undefined) await pending;
         start = ends[i]!;
         sent++;
-        if (sent % 1_000 === 0) options.onProgress?.(sent, time, reader.bytesRead);
+        if (sent % 1_000 === 0) options.onProgress?.(sent, time, bytesRead);
       }
     }
     await producer.flush();

@@ -17,9 +17,6 @@ interface Lane {
   tail: Promise<void>;
 }
 
-/** Keys whose partition is remembered; past this the cache starts again (keys are workloads, but an attacker can invent them). */
-const MAX_CACHED_KEYS = 65_536;
-
 /**
  * A producer that keeps every partition in the order messages were given to it while sending
  * to all partitions at once: one chain of requests per topic partition (a request starts when
@@ -28,7 +25,7 @@ const MAX_CACHED_KEYS = 65_536;
  * Why not one `sendBatch` after another: kafkajs compresses each request asynchronously, so
  * two concurrent requests can reach the broker in either order; a single sequential chain then
  * leaves the broker, the gzip threads and this thread waiting on each other. Partitions are
- * chosen here, once per key, with kafkajs's Java-compatible murmur2 partitioner (the partition
+ * chosen by the caller with partition(), kafkajs's Java-compatible murmur2 partitioner (the partition
  * a Java producer or Kafka Streams would pick), and kafkajs is handed requests of one partition
  * each, so its per-message partitioner call only reads the chosen partition back.
  */
@@ -37,9 +34,6 @@ export class OrderedProducer {
   private readonly options: OrderedProducerOptions;
   /** topic → its partitions' lanes, by partition number. */
   private readonly lanes = new Map<string, Lane[]>();
-  /** topic → key → partition. */
-  private readonly partitionOf = new Map<string, Map<string, number>>();
-  private cachedKeys = 0;
   private readonly murmur2 = Partitioners.DefaultPartitioner();
   private readonly roundRobin = new Map<string, number>();
   private inFlight = 0;
@@ -63,15 +57,11 @@ export class OrderedProducer {
   }
 
   /**
-   * Queues one message. Returns a promise only when the caller must wait (a request was due and
-   * too many are in flight: back-pressure); otherwise nothing, so the hot loop awaits rarely.
+   * Queues one message for a partition chosen by partition(). Returns a promise only when the
+   * caller must wait (a request was due and too many are in flight: back-pressure); otherwise
+   * nothing, so the hot loop awaits rarely.
    */
-  send(topic: string, key: string | null, value: string | Buffer): Promise<void> | undefined {
-    return this.sendTo(topic, this.partition(topic, key), key, value);
-  }
-
-  /** send() with the partition already chosen by partition() (for callers that reuse it for many messages of one key). */
-  sendTo(topic: string, partition: number, key: string | Buffer | null, value: string | Buffer): Promise<void> | undefined {
+  send(topic: string, partition: number, key: string | Buffer | null, value: string | Buffer): Promise<void> | undefined {
     if (this.failure !== undefined) throw this.failure;
     let lanes = this.lanes.get(topic);
     if (lanes === undefined) this.lanes.set(topic, (lanes = []));
@@ -93,7 +83,10 @@ export class OrderedProducer {
     await this.producer.disconnect();
   }
 
-  /** The partition a message of this key goes to: murmur2 of the key as Java clients pick it; unkeyed, round robin. */
+  /**
+   * The partition a message of this key goes to: murmur2 of the key, as Java clients pick it
+   * (callers reuse it for the messages of one key); unkeyed, round robin.
+   */
   partition(topic: string, key: string | null): number {
     const count = this.options.partitions.get(topic) ?? 1;
     if (key === null) {
@@ -102,21 +95,8 @@ export class OrderedProducer {
       this.roundRobin.set(topic, next);
       return next;
     }
-    let ofTopic = this.partitionOf.get(topic);
-    if (ofTopic === undefined) this.partitionOf.set(topic, (ofTopic = new Map()));
-    let partition = ofTopic.get(key);
-    if (partition === undefined) {
-      const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
-      partition = this.murmur2({ topic, partitionMetadata, message: { key, value: null } });
-      if (this.cachedKeys >= MAX_CACHED_KEYS) {
-        this.partitionOf.clear();
-        this.cachedKeys = 0;
-        this.partitionOf.set(topic, (ofTopic = new Map()));
-      }
-      ofTopic.set(key, partition);
-      this.cachedKeys++;
-    }
-    return partition;
+    const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    return this.murmur2({ topic, partitionMetadata, message: { key, value: null } });
   }
 
   private async dispatch(lane: Lane): Promise<void> {

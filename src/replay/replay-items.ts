@@ -1,7 +1,5 @@
 import { isArrowFile, readArrowOriginals } from '../arrow/record-reader.ts';
-import type { NormalizedRecord } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
-import { recordKey } from '../model/workload.ts';
 import { mergeByEventTime } from '../pipeline/merge-by-event-time.ts';
 import { routeMessage } from '../parsers/record-decoder.ts';
 import { readLineBatches } from '../sources/file-source.ts';
@@ -25,11 +23,6 @@ export interface ReplayItemOptions {
   until: number;
   /** Lines read per file at a time. */
   batchSize: number;
-}
-
-/** The message key of a record: the workload of its keyed side (see keyedSide). */
-export function keyOf(record: NormalizedRecord): string {
-  return record.kind === 'dns' ? recordKey('dns', record.client, undefined) : recordKey('flow', record.src, record.dst);
 }
 
 /** A JSON-lines file's lines with key and event time, in batches (routed, not normalised: see routeMessage). */

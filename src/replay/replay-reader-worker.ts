@@ -1,8 +1,8 @@
 /**
- * Worker thread of `replay --to kafka`: reads, parses (for key and event time) and merges the
- * input files, and hands the main thread ready-to-send chunks: the lines as one UTF-8 buffer
- * (transferred, not copied) with their keys, formats and event times. Parsing here leaves the
- * main thread to kafkajs's encoding, so the two use both cores.
+ * Worker thread of `replay --to kafka`: reads, routes (key and event time: routeMessage) and
+ * merges the input files, and hands the main thread ready-to-send chunks: the lines as one
+ * UTF-8 buffer (transferred, not copied) with their keys, formats and event times. Routing here
+ * leaves the main thread to kafkajs's encoding, so the two use both cores.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FlowhoundError } from '../errors.ts';

@@ -13,8 +13,6 @@ export class ReplayReader {
   private readonly queue: ReaderMessage[] = [];
   private wake: (() => void) | undefined;
   private exited: Error | undefined;
-  /** Input bytes read so far by the worker. */
-  bytesRead = 0;
 
   constructor(options: ReplayItemOptions & { chunkSize?: number; credits?: number }) {
     const readsStdin = options.files.includes('-');
@@ -38,7 +36,6 @@ export class ReplayReader {
       const message = await this.next();
       if (message.type === 'end') return message.skipped;
       if (message.type === 'error') throw new FlowhoundError(message.code as ErrorCode, message.message);
-      this.bytesRead = message.chunk.bytesRead;
       yield message.chunk;
       this.worker.postMessage({ type: 'credit' } satisfies ReaderRequest);
     }

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { eventTime } from '../../src/model/normalized-record.ts';
 import { decodeMessage } from '../../src/parsers/record-decoder.ts';
-import { keyOf } from '../../src/replay/replay-items.ts';
+import { keyOf } from '../../src/model/workload.ts';
 import { consumeWithKcat } from '../harness/kcat.ts';
 import { fingerprints, inProcess, throughKafka } from '../harness/replay-through-kafka.ts';
 import { SAMPLE_FILES, sampleLinesInEventTime } from '../harness/sample.ts';

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ArrowStage } from '../../../src/arrow/arrow-stage.ts';
 import { readArrowBatches } from '../../../src/arrow/arrow-input.ts';
 import { readArrowOriginals, readArrowRecords } from '../../../src/arrow/record-reader.ts';
-import { keyOf } from '../../../src/replay/replay-items.ts';
+import { keyOf } from '../../../src/model/workload.ts';
 import { main } from '../../../src/cli/main.ts';
 import { FlowhoundError } from '../../../src/errors.ts';
 import type { NormalizedRecord } from '../../../src/model/normalized-record.ts';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { eventTime } from '../../../src/model/normalized-record.ts';
 import type { ParseContext } from '../../../src/parsers/parse-context.ts';
 import { decodeMessage, routeMessage } from '../../../src/parsers/record-decoder.ts';
-import { keyOf } from '../../../src/replay/replay-items.ts';
+import { keyOf } from '../../../src/model/workload.ts';
 import { readLineBatches } from '../../../src/sources/file-source.ts';
 import { fixture } from '../fixture.ts';
 

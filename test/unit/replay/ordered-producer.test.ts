@@ -33,7 +33,8 @@ describe('OrderedProducer', () => {
     const producer = new OrderedProducer(fake.kafka, { batchSize: 7, maxInFlight: 4, partitions: new Map([['t', 3]]) });
     const keys = Array.from({ length: 12 }, (_, i) => `prod/ns/w${i}`);
     for (let i = 0; i < 600; i++) {
-      const pending = producer.send('t', keys[i % keys.length]!, `${i % keys.length}:${i}`);
+      const key = keys[i % keys.length]!;
+      const pending = producer.send('t', producer.partition('t', key), key, `${i % keys.length}:${i}`);
       if (pending !== undefined) await pending;
     }
     await producer.flush();
@@ -57,7 +58,7 @@ describe('OrderedProducer', () => {
   it('spreads unkeyed messages over the partitions', async () => {
     const fake = fakeKafka();
     const producer = new OrderedProducer(fake.kafka, { batchSize: 5, maxInFlight: 2, partitions: new Map([['t', 2]]) });
-    for (let i = 0; i < 20; i++) await producer.send('t', null, `x${i}`);
+    for (let i = 0; i < 20; i++) await producer.send('t', producer.partition('t', null), null, `x${i}`);
     await producer.flush();
     expect(fake.delivered.filter((d) => d.partition === 0)).toHaveLength(10);
     expect(fake.delivered.filter((d) => d.partition === 1)).toHaveLength(10);
@@ -67,7 +68,7 @@ describe('OrderedProducer', () => {
     const fake = fakeKafka({ failOn: 2 });
     const producer = new OrderedProducer(fake.kafka, { batchSize: 5, maxInFlight: 1, partitions: new Map([['t', 1]]) });
     const send = async () => {
-      for (let i = 0; i < 100; i++) await producer.send('t', 'prod/ns/w', `x${i}`);
+      for (let i = 0; i < 100; i++) await producer.send('t', 0, 'prod/ns/w', `x${i}`);
       await producer.flush();
     };
     await expect(send()).rejects.toThrow('broker said no');
