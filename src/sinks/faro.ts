@@ -29,6 +29,7 @@ class AlloyTransport extends BaseTransport {
   private queue: TransportItem[] = [];
   private pausedUntil = 0;
   private sending: Promise<void> | undefined;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(options: FaroSinkOptions, stats: DeliveryStats) {
     super();
@@ -64,7 +65,10 @@ class AlloyTransport extends BaseTransport {
   }
 
   private async post(): Promise<void> {
-    if (this.queue.length === 0 || Date.now() < this.pausedUntil) return;
+    if (this.queue.length === 0) return;
+    // Paused (a timer can fire a millisecond before Date.now() says the pause is over): try
+    // again when it ends, or the queue would wait for the next alert.
+    if (Date.now() < this.pausedUntil) return this.retryLater();
     const items = this.queue.splice(0, this.queue.length);
     try {
       const response = await fetch(this.options.url, {
@@ -85,9 +89,18 @@ class AlloyTransport extends BaseTransport {
       this.queue.unshift(...items);
       if (this.pausedUntil <= Date.now()) this.pausedUntil = Date.now() + 2_000;
       this.options.logger.warn(`faro ${this.options.url}: ${(error as Error).message}; ${this.queue.length} item(s) kept for retry`);
-      setTimeout(() => void this.drain(), Math.max(100, this.pausedUntil - Date.now())).unref();
+      this.retryLater();
     }
     this.stats.buffered = this.queue.length;
+  }
+
+  private retryLater(): void {
+    if (this.retry !== undefined) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.drain();
+    }, Math.max(100, this.pausedUntil - Date.now()));
+    this.retry.unref();
   }
 }
 
