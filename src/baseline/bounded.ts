@@ -23,16 +23,27 @@ export class BoundedSet<T> {
   }
 }
 
-/** A map whose oldest-touched entry is evicted past `max` (Map iteration order = recency). */
+/**
+ * A map whose oldest-touched entry is evicted past `max` entries (Map iteration order =
+ * recency) and, when given a `weigh` function, past `maxWeight` in total weight (bytes, say).
+ * A value that changes weight after it is stored is re-weighed with `reweigh(key)`.
+ */
 export class LruMap<K, V> {
   readonly map = new Map<K, V>();
   evictions = 0;
   private readonly max: number;
   private readonly onEvict: ((key: K, value: V) => void) | undefined;
+  private readonly weigh: ((value: V) => number) | undefined;
+  private readonly maxWeight: number;
+  private readonly weights = new Map<K, number>();
+  /** Sum of the entries' weights (0 without `weigh`). */
+  weight = 0;
 
-  constructor(max: number, onEvict?: (key: K, value: V) => void) {
+  constructor(max: number, onEvict?: (key: K, value: V) => void, weighing?: { weigh: (value: V) => number; maxWeight: number }) {
     this.max = max;
     this.onEvict = onEvict;
+    this.weigh = weighing?.weigh;
+    this.maxWeight = weighing?.maxWeight ?? Number.POSITIVE_INFINITY;
   }
 
   get(key: K): V | undefined {
@@ -49,14 +60,37 @@ export class LruMap<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key);
-    if (this.map.size >= this.max) {
-      const [oldKey, oldValue] = this.map.entries().next().value!;
-      this.map.delete(oldKey);
-      this.evictions++;
-      this.onEvict?.(oldKey, oldValue);
-    }
+    if (this.map.delete(key)) this.forget(key);
+    while (this.map.size >= this.max) this.evictOldest();
     this.map.set(key, value);
+    this.reweigh(key);
+  }
+
+  /** Re-reads the weight of `key`'s value and evicts the least recent entries past maxWeight. */
+  reweigh(key: K): void {
+    if (this.weigh === undefined) return;
+    const value = this.map.get(key);
+    if (value === undefined) return;
+    const weight = this.weigh(value);
+    this.weight += weight - (this.weights.get(key) ?? 0);
+    this.weights.set(key, weight);
+    // The entry just weighed is kept even if it alone is over the bound.
+    while (this.weight > this.maxWeight && this.map.size > 1 && this.map.keys().next().value !== key) this.evictOldest();
+  }
+
+  private evictOldest(): void {
+    const [oldKey, oldValue] = this.map.entries().next().value!;
+    this.map.delete(oldKey);
+    this.forget(oldKey);
+    this.evictions++;
+    this.onEvict?.(oldKey, oldValue);
+  }
+
+  private forget(key: K): void {
+    const weight = this.weights.get(key);
+    if (weight === undefined) return;
+    this.weight -= weight;
+    this.weights.delete(key);
   }
 
   get size(): number {

@@ -1,34 +1,23 @@
-import { median, medianAbsoluteDeviation, quantileSorted } from 'simple-statistics';
+import type { Robust, SketchSet } from './quantile-sketch.ts';
 
-/** A capped history of one per-window measure (most recent last), plain data so it serialises. */
+export type { Robust } from './quantile-sketch.ts';
+
+/**
+ * One per-window measure of a workload (bytes out, connections…): a handle on one sketch of the
+ * workload's SketchSet, so all its series share two typed arrays.
+ */
 export interface Series {
-  values: number[];
-  cap: number;
-}
-
-export function createSeries(cap: number): Series {
-  return { values: [], cap };
+  readonly set: SketchSet;
+  readonly index: number;
 }
 
 export function pushSeries(series: Series, value: number): void {
-  series.values.push(value);
-  // Trim in chunks so the amortised cost of dropping old values stays O(1).
-  if (series.values.length > series.cap * 1.25) series.values.splice(0, series.values.length - series.cap);
+  series.set.add(series.index, value);
 }
 
-/** Median and MAD of the history (robust against the spikes we are looking for). */
-export interface Robust {
-  median: number;
-  mad: number;
-  p95: number;
-  n: number;
-}
-
+/** Median, MAD and p95 of the history (robust against the spikes we are looking for). */
 export function robust(series: Series): Robust {
-  const values = series.values.length > series.cap ? series.values.slice(-series.cap) : series.values;
-  if (values.length === 0) return { median: 0, mad: 0, p95: 0, n: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
-  return { median: median(values), mad: medianAbsoluteDeviation(values), p95: quantileSorted(sorted, 0.95), n: values.length };
+  return series.set.summary(series.index);
 }
 
 /**

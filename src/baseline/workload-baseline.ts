@@ -1,17 +1,24 @@
 import type { Workload } from '../model/workload.ts';
-import { createSeries, pushSeries, type Series } from './series.ts';
+import { DEFAULT_HALF_LIFE, SketchSet } from './quantile-sketch.ts';
+import { PeerTable, type PeerTableSnapshot } from './peer-table.ts';
+import { pushSeries, type Series } from './series.ts';
 import { fanOut, type WindowStats } from './window-stats.ts';
 
-/** Caps on one workload's memory, whatever an attacker invents. */
-export const BASELINE_LIMITS = { peers: 1_024, domains: 1_024, recurring: 128, historyWindows: 2_016 /* 7 days of 5-minute windows */ };
+export type { PeerMemory } from './peer-table.ts';
 
-export interface PeerMemory {
-  first: number;
-  last: number;
-  /** Windows in which the edge was used. */
-  windows: number;
-  bytesOut: number;
-}
+/**
+ * Caps on one workload's memory, whatever an attacker invents. `historyWindows` caps the
+ * windows a series reports as its size; `halfLifeWindows` is how fast old windows fade.
+ */
+export const BASELINE_LIMITS = { peers: 1_024, domains: 1_024, recurring: 128, historyWindows: 2_016 /* 7 days of 5-minute windows */, halfLifeWindows: DEFAULT_HALF_LIFE };
+
+/** The per-window series of a baseline, in the order of their sketches. */
+export const SERIES = [
+  'externalBytesOut', 'internalBytesOut', 'connections', 'fanOut', 'denied',
+  'inboundConnections', 'inboundBytes', 'externalClients', 'inboundExternalDirect',
+  'dnsQueries', 'dnsNxdomain',
+] as const;
+export type SeriesName = (typeof SERIES)[number];
 
 /** A destination seen window after window: the raw material of beaconing detection. */
 export interface Recurrence {
@@ -25,11 +32,12 @@ export interface Recurrence {
 }
 
 /**
- * Everything flowhound knows about one workload's normal behaviour, in event time. A plain
- * value scoped to one workload key (Maps snapshot to objects), so it can be checkpointed
- * and moved to whichever consumer owns the key.
+ * Everything flowhound knows about one workload's normal behaviour, in event time, in a fixed
+ * number of bytes: per-window series as quantile sketches (one SketchSet), peers and domains
+ * in bounded tables of typed columns, a bounded recurrence map. Scoped to one workload key and
+ * snapshotted to plain JSON, so it can be checkpointed and moved to whichever consumer owns it.
  */
-export interface WorkloadBaseline {
+export type WorkloadBaseline = {
   key: string;
   workload: Workload;
   firstSeen: number;
@@ -37,43 +45,53 @@ export interface WorkloadBaseline {
   /** Windows with any activity. */
   windows: number;
   /** Edge (`peer|port|protocol`) → memory. */
-  peers: Map<string, PeerMemory>;
+  peers: PeerTable;
   /** Registered domain → first/last seen and lookups. */
-  domains: Map<string, PeerMemory>;
-  /** Per-window histories, only of windows active in that direction. */
-  externalBytesOut: Series;
-  internalBytesOut: Series;
-  connections: Series;
-  fanOut: Series;
-  denied: Series;
-  inboundConnections: Series;
-  inboundBytes: Series;
-  externalClients: Series;
-  /** Inbound connections straight from outside (not through an ingress gateway), per window. */
-  inboundExternalDirect: Series;
-  dnsQueries: Series;
-  dnsNxdomain: Series;
+  domains: PeerTable;
+  /** The sketches behind the series below. */
+  sketches: SketchSet;
   /** External bytes out per hour of day (UTC): sums and window counts, for a time-of-day profile. */
-  hourlyExternalBytes: number[];
-  hourlyWindows: number[];
+  hourlyExternalBytes: Float64Array;
+  hourlyWindows: Float64Array;
   /** Running excess of external bytes over the baseline median, for slow exfiltration. */
   slowExcess: { bytes: number; since: number; windows: number };
   /** External destination → recurrence, for beaconing. */
   recurring: Map<string, Recurrence>;
-}
+} & {
+  /**
+   * Per-window histories, only of windows active in that direction: external and internal
+   * bytes out, connections, fan-out, denials; inbound connections, bytes, external clients and
+   * connections straight from outside (not through an ingress gateway); DNS lookups, NXDOMAINs.
+   */
+  readonly [name in SeriesName]: Series;
+};
+
+const RECURRENCE_BYTES = 600;
+/** The object, its series handles, the slow-excess record and the maps' empty tables. */
+const FIXED_BYTES = 1_200;
 
 export function createBaseline(key: string, workload: Workload, at: number): WorkloadBaseline {
-  const cap = BASELINE_LIMITS.historyWindows;
-  return {
+  return assemble({
     key, workload, firstSeen: at, lastSeen: at, windows: 0,
-    peers: new Map(), domains: new Map(),
-    externalBytesOut: createSeries(cap), internalBytesOut: createSeries(cap), connections: createSeries(cap),
-    fanOut: createSeries(cap), denied: createSeries(cap), inboundConnections: createSeries(cap), inboundBytes: createSeries(cap),
-    externalClients: createSeries(cap), inboundExternalDirect: createSeries(cap), dnsQueries: createSeries(cap), dnsNxdomain: createSeries(cap),
-    hourlyExternalBytes: new Array<number>(24).fill(0), hourlyWindows: new Array<number>(24).fill(0),
+    peers: new PeerTable(BASELINE_LIMITS.peers), domains: new PeerTable(BASELINE_LIMITS.domains),
+    sketches: new SketchSet(SERIES.length, BASELINE_LIMITS.halfLifeWindows, BASELINE_LIMITS.historyWindows),
+    hourlyExternalBytes: new Float64Array(24), hourlyWindows: new Float64Array(24),
     slowExcess: { bytes: 0, since: at, windows: 0 },
     recurring: new Map(),
-  };
+  });
+}
+
+type BaselineFields = Omit<WorkloadBaseline, SeriesName>;
+
+function assemble(fields: BaselineFields): WorkloadBaseline {
+  const b = fields as Record<string, unknown>;
+  SERIES.forEach((name, index) => (b[name] = { set: fields.sketches, index }));
+  return b as WorkloadBaseline;
+}
+
+/** Approximate bytes a baseline holds (what `detection.max_state_mb` counts). */
+export function baselineBytes(b: WorkloadBaseline): number {
+  return FIXED_BYTES + b.sketches.byteLength + b.hourlyExternalBytes.byteLength + b.hourlyWindows.byteLength + b.peers.byteLength + b.domains.byteLength + b.recurring.size * RECURRENCE_BYTES;
 }
 
 /** Folds a closed window into the baseline (after the detectors have judged it). */
@@ -103,27 +121,13 @@ export function updateBaseline(b: WorkloadBaseline, w: WindowStats): void {
   }
   for (const [edgeKey, edge] of w.edges) {
     if (edge.denied === edge.connections) continue; // a denied attempt is not a learned peer
-    remember(b.peers, edgeKey, w, edge.bytesOut, BASELINE_LIMITS.peers);
+    b.peers.remember(edgeKey, w.start, w.end, edge.bytesOut);
   }
   for (const [domain, use] of w.domains) {
     if (use.nxdomain === use.queries) continue;
-    remember(b.domains, domain, w, 0, BASELINE_LIMITS.domains);
+    b.domains.remember(domain, w.start, w.end, 0);
   }
   updateRecurrence(b, w);
-}
-
-function remember(map: Map<string, PeerMemory>, key: string, w: WindowStats, bytes: number, max: number): void {
-  const memory = map.get(key);
-  if (memory !== undefined) {
-    memory.last = w.end;
-    memory.windows++;
-    memory.bytesOut += bytes;
-    map.delete(key);
-    map.set(key, memory); // keep Map order = recency, so eviction drops the stalest
-    return;
-  }
-  if (map.size >= max) map.delete(map.keys().next().value!);
-  map.set(key, { first: w.start, last: w.end, windows: 1, bytesOut: bytes });
 }
 
 const MAX_RECURRENCE_COUNTS = 48;
@@ -158,12 +162,41 @@ function updateRecurrence(b: WorkloadBaseline, w: WindowStats): void {
   }
 }
 
-/** Plain-object snapshot (for checkpoints and hand-over between consumers). */
-export function snapshotBaseline(b: WorkloadBaseline): unknown {
-  return { ...b, peers: Object.fromEntries(b.peers), domains: Object.fromEntries(b.domains), recurring: Object.fromEntries(b.recurring) };
+interface BaselineSnapshot {
+  key: string;
+  workload: Workload;
+  firstSeen: number;
+  lastSeen: number;
+  windows: number;
+  peers: PeerTableSnapshot;
+  domains: PeerTableSnapshot;
+  sketches: { bins: number[]; meta: number[] };
+  hourlyExternalBytes: number[];
+  hourlyWindows: number[];
+  slowExcess: { bytes: number; since: number; windows: number };
+  recurring: Record<string, Recurrence>;
+}
+
+/** Plain-JSON snapshot (for checkpoints and hand-over between consumers). */
+export function snapshotBaseline(b: WorkloadBaseline): BaselineSnapshot {
+  return {
+    key: b.key, workload: b.workload, firstSeen: b.firstSeen, lastSeen: b.lastSeen, windows: b.windows,
+    peers: b.peers.snapshot(), domains: b.domains.snapshot(),
+    sketches: { bins: Array.from(b.sketches.bins), meta: Array.from(b.sketches.meta) },
+    hourlyExternalBytes: Array.from(b.hourlyExternalBytes), hourlyWindows: Array.from(b.hourlyWindows),
+    slowExcess: { ...b.slowExcess },
+    recurring: Object.fromEntries([...b.recurring].map(([k, r]) => [k, { ...r, counts: [...r.counts] }])),
+  };
 }
 
 export function restoreBaseline(snapshot: unknown): WorkloadBaseline {
-  const s = snapshot as WorkloadBaseline & { peers: Record<string, PeerMemory>; domains: Record<string, PeerMemory>; recurring: Record<string, Recurrence> };
-  return { ...s, peers: new Map(Object.entries(s.peers)), domains: new Map(Object.entries(s.domains)), recurring: new Map(Object.entries(s.recurring)) };
+  const s = snapshot as BaselineSnapshot;
+  return assemble({
+    key: s.key, workload: s.workload, firstSeen: s.firstSeen, lastSeen: s.lastSeen, windows: s.windows,
+    peers: PeerTable.restore(s.peers, BASELINE_LIMITS.peers), domains: PeerTable.restore(s.domains, BASELINE_LIMITS.domains),
+    sketches: new SketchSet(SERIES.length, BASELINE_LIMITS.halfLifeWindows, BASELINE_LIMITS.historyWindows, s.sketches),
+    hourlyExternalBytes: Float64Array.from(s.hourlyExternalBytes), hourlyWindows: Float64Array.from(s.hourlyWindows),
+    slowExcess: { ...s.slowExcess },
+    recurring: new Map(Object.entries(s.recurring)),
+  });
 }
