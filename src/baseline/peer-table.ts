@@ -1,4 +1,8 @@
 import { sharedKeys } from './key-intern.ts';
+import { TYPED_ARRAY_OVERHEAD } from './quantile-sketch.ts';
+
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_F64 = new Float64Array(0);
 
 /** What a baseline remembers of one edge or domain (a copy; the table stores columns). */
 export interface PeerMemory {
@@ -17,24 +21,28 @@ export interface PeerTableSnapshot {
   bytesOut: number[];
 }
 
-const MAP_ENTRY_BYTES = 40;
-const SLOT_BYTES = 4 + 4 + 4 + 8;
+/** A Map entry (key, value, chain, and its share of the hash buckets) on 64-bit V8. */
+const MAP_ENTRY_BYTES = 36;
+const EMPTY_MAP_BYTES = 180;
+/** Per slot: first, last, windows (Uint32) and bytes out (Float64). */
+const SLOT_BYTES = 3 * 4 + 8;
 
 /**
  * A bounded key → PeerMemory table: interned keys in one Map of slot numbers, the numbers in
- * typed columns (times in epoch seconds), grown by doubling up to `max`. Full, it drops the
+ * two typed arrays (first/last seen in epoch seconds and windows in one, bytes in the other),
+ * allocated on first use and grown by doubling up to `max`. Full, it drops the
  * eighth of its entries used least recently (by `last`), so an attacker who invents peers
  * pushes out only stale ones.
  *
- * Example: 100 peers take ~6.6 kB (128 slots × 20 B of columns, 100 Map entries × ~40 B and
- * the key strings, shared with every other workload that uses the same peer).
+ * Example: 100 peers take ~6.5 kB (128 slots × 20 B, 100 Map entries × ~36 B, the arrays'
+ * objects); the key strings are shared with every other workload that uses the same peer.
  */
 export class PeerTable {
   private readonly slots = new Map<string, number>();
-  private first = new Uint32Array(0);
-  private last = new Uint32Array(0);
-  private windowCounts = new Uint32Array(0);
-  private bytes = new Float64Array(0);
+  /** [first, last, windows] per slot. */
+  private times = EMPTY_U32;
+  private bytes = EMPTY_F64;
+  private capacity = 0;
   private free: number[] = [];
   private used = 0;
   private readonly max: number;
@@ -55,7 +63,7 @@ export class PeerTable {
   get(key: string): PeerMemory | undefined {
     const slot = this.slots.get(key);
     if (slot === undefined) return undefined;
-    return { first: this.first[slot]! * 1000, last: this.last[slot]! * 1000, windows: this.windowCounts[slot]!, bytesOut: this.bytes[slot]! };
+    return { first: this.times[3 * slot]! * 1000, last: this.times[3 * slot + 1]! * 1000, windows: this.times[3 * slot + 2]!, bytesOut: this.bytes[slot]! };
   }
 
   keys(): IterableIterator<string> {
@@ -66,30 +74,31 @@ export class PeerTable {
   remember(key: string, start: number, end: number, bytesOut: number): void {
     const slot = this.slots.get(key);
     if (slot !== undefined) {
-      this.last[slot] = Math.floor(end / 1000);
-      this.windowCounts[slot]! += 1;
+      this.times[3 * slot + 1] = Math.floor(end / 1000);
+      this.times[3 * slot + 2]! += 1;
       this.bytes[slot]! += bytesOut;
       return;
     }
     const fresh = this.allocate();
     this.slots.set(sharedKeys.intern(key), fresh);
     this.keyBytes += keyCost(key);
-    this.first[fresh] = Math.floor(start / 1000);
-    this.last[fresh] = Math.floor(end / 1000);
-    this.windowCounts[fresh] = 1;
+    this.times[3 * fresh] = Math.floor(start / 1000);
+    this.times[3 * fresh + 1] = Math.floor(end / 1000);
+    this.times[3 * fresh + 2] = 1;
     this.bytes[fresh] = bytesOut;
   }
 
-  /** Approximate heap bytes held (columns, Map entries, key strings). */
+  /** Approximate bytes held (arrays, Map entries, key strings — counted in full though shared). */
   get byteLength(): number {
-    return this.first.length * SLOT_BYTES + this.slots.size * MAP_ENTRY_BYTES + this.keyBytes;
+    const arrays = this.capacity > 0 ? this.capacity * SLOT_BYTES + 2 * TYPED_ARRAY_OVERHEAD : 0;
+    return EMPTY_MAP_BYTES + arrays + this.slots.size * MAP_ENTRY_BYTES + this.keyBytes;
   }
 
   private keyBytes = 0;
 
   private allocate(): number {
     if (this.free.length > 0) return this.free.pop()!;
-    if (this.used === this.first.length) {
+    if (this.used === this.capacity) {
       if (this.used >= this.max) {
         this.evictStalest();
         return this.free.pop()!;
@@ -100,23 +109,23 @@ export class PeerTable {
   }
 
   private grow(capacity: number): void {
-    const grown = <T extends Uint32Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.first = grown(this.first, (n) => new Uint32Array(n));
-    this.last = grown(this.last, (n) => new Uint32Array(n));
-    this.windowCounts = grown(this.windowCounts, (n) => new Uint32Array(n));
-    this.bytes = grown(this.bytes, (n) => new Float64Array(n));
+    const times = new Uint32Array(3 * capacity);
+    times.set(this.times);
+    const bytes = new Float64Array(capacity);
+    bytes.set(this.bytes);
+    this.times = times;
+    this.bytes = bytes;
+    this.capacity = capacity;
   }
 
   private evictStalest(): void {
     const drop = Math.max(1, this.max >> 3);
-    const cutoff = this.last.slice(0, this.used).sort()[drop - 1]!;
+    const last = new Uint32Array(this.used);
+    for (let slot = 0; slot < this.used; slot++) last[slot] = this.times[3 * slot + 1]!;
+    const cutoff = last.sort()[drop - 1]!;
     for (const [key, slot] of this.slots) {
       if (this.free.length >= drop) break;
-      if (this.last[slot]! > cutoff) continue;
+      if (this.times[3 * slot + 1]! > cutoff) continue;
       this.slots.delete(key);
       this.keyBytes -= keyCost(key);
       this.free.push(slot);
@@ -128,9 +137,9 @@ export class PeerTable {
     const s: PeerTableSnapshot = { keys: [], first: [], last: [], windows: [], bytesOut: [] };
     for (const [key, slot] of this.slots) {
       s.keys.push(key);
-      s.first.push(this.first[slot]!);
-      s.last.push(this.last[slot]!);
-      s.windows.push(this.windowCounts[slot]!);
+      s.first.push(this.times[3 * slot]!);
+      s.last.push(this.times[3 * slot + 1]!);
+      s.windows.push(this.times[3 * slot + 2]!);
       s.bytesOut.push(this.bytes[slot]!);
     }
     return s;
@@ -142,9 +151,9 @@ export class PeerTable {
       const slot = table.allocate();
       table.slots.set(sharedKeys.intern(key), slot);
       table.keyBytes += keyCost(key);
-      table.first[slot] = s.first[i]!;
-      table.last[slot] = s.last[i]!;
-      table.windowCounts[slot] = s.windows[i]!;
+      table.times[3 * slot] = s.first[i]!;
+      table.times[3 * slot + 1] = s.last[i]!;
+      table.times[3 * slot + 2] = s.windows[i]!;
       table.bytes[slot] = s.bytesOut[i]!;
     });
     return table;

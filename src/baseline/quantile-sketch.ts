@@ -23,18 +23,22 @@
  * rescaled per push; weights are renormalised every 2^64 of growth). With the default half-life
  * of 1,008 active windows (3.5 days of 5-minute windows), the last 7 days carry 75% of the weight.
  *
- * Example: 3 series → `bins` is a Float32Array(3 × 81): [zero, bin₀…bin₇₉] per series, and
- * `meta` a Float64Array(3 × 3): [lo (first bin index of the window), weight of the next push,
- * pushes].
+ * Example: 3 series → one Float32Array(3 × 84): per series [zero, bin₀…bin₇₉, lo (first bin
+ * index of the window), weight of the next push, pushes] — 336 bytes a series.
  */
 
 /** Bins held per series (besides the zero bucket). */
 export const SKETCH_BINS = 80;
-const STRIDE = SKETCH_BINS + 1;
-const META = 3;
+/** Per series: the zero bucket, the bins, then lo, the next push's weight and the pushes. */
+const STRIDE = SKETCH_BINS + 4;
+const LO = SKETCH_BINS + 1;
+const WEIGHT = SKETCH_BINS + 2;
+const PUSHES = SKETCH_BINS + 3;
 const EXACT = 32;
 const LN_GAMMA = 0.1;
 const RENORMALISE_AT = 2 ** 64;
+/** A typed array's JS object and ArrayBuffer, measured on Node 24 (x64). */
+export const TYPED_ARRAY_OVERHEAD = 220;
 /** A window move may fold at most this share of a series' mass into an edge bin. */
 const MOVE_TOLERANCE = 0.01;
 
@@ -59,40 +63,37 @@ export function valueOf(bin: number): number {
   return bin < EXACT ? bin : Math.round(EXACT * Math.exp(LN_GAMMA * (bin - EXACT + 0.5)));
 }
 
-/** `count` sketches in two typed arrays; bytes = 4·81·count + 8·3·count. */
+/** `count` sketches in one typed array of 4·84·count bytes. */
 export class SketchSet {
   readonly bins: Float32Array;
-  readonly meta: Float64Array;
   readonly count: number;
   private readonly growth: number;
   /** Values counted in `n` at most (the summary's "windows in the baseline"). */
   private readonly maxCount: number;
 
-  constructor(count: number, halfLife = DEFAULT_HALF_LIFE, maxCount = Number.POSITIVE_INFINITY, image?: { bins: ArrayLike<number>; meta: ArrayLike<number> }) {
+  constructor(count: number, halfLife = DEFAULT_HALF_LIFE, maxCount = Number.POSITIVE_INFINITY, image?: ArrayLike<number>) {
     this.count = count;
     this.growth = 2 ** (1 / halfLife);
     this.maxCount = maxCount;
     this.bins = new Float32Array(count * STRIDE);
-    this.meta = new Float64Array(count * META);
-    if (image !== undefined) {
-      this.bins.set(image.bins);
-      this.meta.set(image.meta);
-    } else for (let s = 0; s < count; s++) this.meta[s * META + 1] = 1;
+    if (image !== undefined) this.bins.set(image);
+    else for (let s = 0; s < count; s++) this.bins[s * STRIDE + WEIGHT] = 1;
   }
 
+  /** Bytes held: the array and its JS object. */
   get byteLength(): number {
-    return this.bins.byteLength + this.meta.byteLength;
+    return this.bins.byteLength + TYPED_ARRAY_OVERHEAD;
   }
 
   add(series: number, value: number): void {
-    const m = series * META;
-    let weight = this.meta[m + 1]!;
+    const m = series * STRIDE;
+    let weight = this.bins[m + WEIGHT]!;
     if (weight >= RENORMALISE_AT) {
       this.scale(series, 1 / weight);
       weight = 1;
     }
-    this.meta[m + 1] = weight * this.growth;
-    this.meta[m + 2]! += 1;
+    this.bins[m + WEIGHT] = weight * this.growth;
+    this.bins[m + PUSHES]! += 1;
     this.put(series, value, weight);
   }
 
@@ -103,13 +104,12 @@ export class SketchSet {
       this.bins[base]! += weight;
       return;
     }
-    const m = series * META;
     const bin = binOf(value);
-    let lo = this.meta[m]!;
+    let lo = this.bins[base + LO]!;
     if (lo === 0) {
       // First non-zero value: centre the window on it.
       lo = Math.max(1, bin - SKETCH_BINS / 2);
-      this.meta[m] = lo;
+      this.bins[base + LO] = lo;
     }
     if (bin < lo) lo = this.moveDown(series, lo, lo - bin);
     else if (bin >= lo + SKETCH_BINS) lo = this.moveUp(series, lo, bin - (lo + SKETCH_BINS) + 1);
@@ -134,7 +134,7 @@ export class SketchSet {
     for (let i = 0; i < SKETCH_BINS - shift; i++) this.bins[base + i] = this.bins[base + i + shift]!;
     this.bins.fill(0, base + SKETCH_BINS - shift, base + SKETCH_BINS);
     this.bins[base]! += folded;
-    this.meta[series * META] = lo + by;
+    this.bins[series * STRIDE + LO] = lo + by;
     return lo + by;
   }
 
@@ -148,18 +148,18 @@ export class SketchSet {
     for (let i = SKETCH_BINS - 1; i >= shift; i--) this.bins[base + i] = this.bins[base + i - shift]!;
     this.bins.fill(0, base, base + shift);
     this.bins[base + SKETCH_BINS - 1]! += folded;
-    this.meta[series * META] = lo - shift;
+    this.bins[series * STRIDE + LO] = lo - shift;
     return lo - shift;
   }
 
   private scale(series: number, factor: number): void {
     const base = series * STRIDE;
-    for (let i = 0; i < STRIDE; i++) this.bins[base + i]! *= factor;
+    for (let i = 0; i <= SKETCH_BINS; i++) this.bins[base + i]! *= factor;
   }
 
   /** Values pushed (capped at maxCount). */
   size(series: number): number {
-    return Math.min(this.meta[series * META + 2]!, this.maxCount);
+    return Math.min(this.bins[series * STRIDE + PUSHES]!, this.maxCount);
   }
 
   /** Median, MAD (median distance to the median) and p95 in one pass over the bins. */
@@ -167,7 +167,7 @@ export class SketchSet {
     const n = this.size(series);
     if (n === 0) return EMPTY_ROBUST;
     const base = series * STRIDE;
-    const lo = this.meta[series * META]!;
+    const lo = this.bins[base + LO]!;
     const zero = this.bins[base]!;
     const total = zero + this.mass(series);
     if (!(total > 0)) return EMPTY_ROBUST;
@@ -215,18 +215,18 @@ export class SketchSet {
    * (each normalised to its newest value's weight), so the result weighs them equally.
    */
   merge(into: number, other: SketchSet, from: number): void {
-    const wThis = this.meta[into * META + 1]!;
-    const wOther = other.meta[from * META + 1]!;
+    const wThis = this.bins[into * STRIDE + WEIGHT]!;
+    const wOther = other.bins[from * STRIDE + WEIGHT]!;
     this.scale(into, 1 / wThis);
-    this.meta[into * META + 1] = 1;
+    this.bins[into * STRIDE + WEIGHT] = 1;
     const base = from * STRIDE;
-    const lo = other.meta[from * META]!;
+    const lo = other.bins[base + LO]!;
     const ratio = 1 / wOther;
     if (other.bins[base]! > 0) this.put(into, 0, other.bins[base]! * ratio);
     for (let p = 0; p < SKETCH_BINS; p++) {
       const w = other.bins[base + 1 + p]!;
       if (w > 0) this.put(into, valueOf(lo + p), w * ratio);
     }
-    this.meta[into * META + 2]! += other.meta[from * META + 2]!;
+    this.bins[into * STRIDE + PUSHES]! += other.bins[base + PUSHES]!;
   }
 }

@@ -1,5 +1,5 @@
 import type { Workload } from '../model/workload.ts';
-import { DEFAULT_HALF_LIFE, SketchSet } from './quantile-sketch.ts';
+import { DEFAULT_HALF_LIFE, SketchSet, TYPED_ARRAY_OVERHEAD } from './quantile-sketch.ts';
 import { PeerTable, type PeerTableSnapshot } from './peer-table.ts';
 import { pushSeries, type Series } from './series.ts';
 import { fanOut, type WindowStats } from './window-stats.ts';
@@ -18,7 +18,6 @@ export const SERIES = [
   'inboundConnections', 'inboundBytes', 'externalClients', 'inboundExternalDirect',
   'dnsQueries', 'dnsNxdomain',
 ] as const;
-export type SeriesName = (typeof SERIES)[number];
 
 /** A destination seen window after window: the raw material of beaconing detection. */
 export interface Recurrence {
@@ -37,61 +36,75 @@ export interface Recurrence {
  * in bounded tables of typed columns, a bounded recurrence map. Scoped to one workload key and
  * snapshotted to plain JSON, so it can be checkpointed and moved to whichever consumer owns it.
  */
-export type WorkloadBaseline = {
+export class WorkloadBaseline {
   key: string;
   workload: Workload;
   firstSeen: number;
   lastSeen: number;
   /** Windows with any activity. */
-  windows: number;
+  windows = 0;
   /** Edge (`peer|port|protocol`) → memory. */
   peers: PeerTable;
   /** Registered domain → first/last seen and lookups. */
   domains: PeerTable;
-  /** The sketches behind the series below. */
+  /** The sketches behind the series (`SERIES` order). */
   sketches: SketchSet;
-  /** External bytes out per hour of day (UTC): sums and window counts, for a time-of-day profile. */
-  hourlyExternalBytes: Float64Array;
-  hourlyWindows: Float64Array;
+  /** External bytes out per hour of day (UTC), then windows per hour: a time-of-day profile. */
+  hourly: Float64Array;
   /** Running excess of external bytes over the baseline median, for slow exfiltration. */
   slowExcess: { bytes: number; since: number; windows: number };
   /** External destination → recurrence, for beaconing. */
-  recurring: Map<string, Recurrence>;
-} & {
-  /**
-   * Per-window histories, only of windows active in that direction: external and internal
-   * bytes out, connections, fan-out, denials; inbound connections, bytes, external clients and
-   * connections straight from outside (not through an ingress gateway); DNS lookups, NXDOMAINs.
-   */
-  readonly [name in SeriesName]: Series;
-};
+  recurring = new Map<string, Recurrence>();
 
-const RECURRENCE_BYTES = 600;
-/** The object, its series handles, the slow-excess record and the maps' empty tables. */
-const FIXED_BYTES = 1_200;
+  constructor(key: string, workload: Workload, at: number, parts?: { peers: PeerTable; domains: PeerTable; sketches: SketchSet; hourly: Float64Array }) {
+    this.key = key;
+    this.workload = workload;
+    this.firstSeen = at;
+    this.lastSeen = at;
+    this.peers = parts?.peers ?? new PeerTable(BASELINE_LIMITS.peers);
+    this.domains = parts?.domains ?? new PeerTable(BASELINE_LIMITS.domains);
+    this.sketches = parts?.sketches ?? new SketchSet(SERIES.length, BASELINE_LIMITS.halfLifeWindows, BASELINE_LIMITS.historyWindows);
+    this.hourly = parts?.hourly ?? new Float64Array(48);
+    this.slowExcess = { bytes: 0, since: at, windows: 0 };
+  }
 
-export function createBaseline(key: string, workload: Workload, at: number): WorkloadBaseline {
-  return assemble({
-    key, workload, firstSeen: at, lastSeen: at, windows: 0,
-    peers: new PeerTable(BASELINE_LIMITS.peers), domains: new PeerTable(BASELINE_LIMITS.domains),
-    sketches: new SketchSet(SERIES.length, BASELINE_LIMITS.halfLifeWindows, BASELINE_LIMITS.historyWindows),
-    hourlyExternalBytes: new Float64Array(24), hourlyWindows: new Float64Array(24),
-    slowExcess: { bytes: 0, since: at, windows: 0 },
-    recurring: new Map(),
-  });
+  /** Mean external bytes out of active windows in this hour of day (UTC), and how many there were. */
+  hourOfDay(hour: number): { mean: number; windows: number } {
+    const windows = this.hourly[24 + hour]!;
+    return { mean: windows > 0 ? this.hourly[hour]! / windows : 0, windows };
+  }
+
+  // Per-window histories, only of windows active in that direction. Handles are made on
+  // demand so a baseline holds none.
+  get externalBytesOut(): Series { return this.series(0); }
+  get internalBytesOut(): Series { return this.series(1); }
+  get connections(): Series { return this.series(2); }
+  get fanOut(): Series { return this.series(3); }
+  get denied(): Series { return this.series(4); }
+  get inboundConnections(): Series { return this.series(5); }
+  get inboundBytes(): Series { return this.series(6); }
+  get externalClients(): Series { return this.series(7); }
+  /** Inbound connections straight from outside (not through an ingress gateway). */
+  get inboundExternalDirect(): Series { return this.series(8); }
+  get dnsQueries(): Series { return this.series(9); }
+  get dnsNxdomain(): Series { return this.series(10); }
+
+  private series(index: number): Series {
+    return { set: this.sketches, index };
+  }
 }
 
-type BaselineFields = Omit<WorkloadBaseline, SeriesName>;
+const RECURRENCE_BYTES = 600;
+/** The object and its small fields, the recurrence Map and the hour-of-day array. */
+const FIXED_BYTES = 200 + 180 + 48 * 8 + TYPED_ARRAY_OVERHEAD;
 
-function assemble(fields: BaselineFields): WorkloadBaseline {
-  const b = fields as Record<string, unknown>;
-  SERIES.forEach((name, index) => (b[name] = { set: fields.sketches, index }));
-  return b as WorkloadBaseline;
+export function createBaseline(key: string, workload: Workload, at: number): WorkloadBaseline {
+  return new WorkloadBaseline(key, workload, at);
 }
 
 /** Approximate bytes a baseline holds (what `detection.max_state_mb` counts). */
 export function baselineBytes(b: WorkloadBaseline): number {
-  return FIXED_BYTES + b.sketches.byteLength + b.hourlyExternalBytes.byteLength + b.hourlyWindows.byteLength + b.peers.byteLength + b.domains.byteLength + b.recurring.size * RECURRENCE_BYTES;
+  return FIXED_BYTES + b.sketches.byteLength + b.peers.byteLength + b.domains.byteLength + b.recurring.size * RECURRENCE_BYTES;
 }
 
 /** Folds a closed window into the baseline (after the detectors have judged it). */
@@ -106,8 +119,8 @@ export function updateBaseline(b: WorkloadBaseline, w: WindowStats): void {
     pushSeries(b.fanOut, fanOut(w));
     pushSeries(b.denied, w.denied);
     const hour = new Date(w.start).getUTCHours();
-    b.hourlyExternalBytes[hour]! += w.externalBytesOut;
-    b.hourlyWindows[hour]! += 1;
+    b.hourly[hour]! += w.externalBytesOut;
+    b.hourly[24 + hour]! += 1;
   }
   if (w.activeIn) {
     pushSeries(b.inboundConnections, w.inboundConnections);
@@ -170,9 +183,8 @@ interface BaselineSnapshot {
   windows: number;
   peers: PeerTableSnapshot;
   domains: PeerTableSnapshot;
-  sketches: { bins: number[]; meta: number[] };
-  hourlyExternalBytes: number[];
-  hourlyWindows: number[];
+  sketches: number[];
+  hourly: number[];
   slowExcess: { bytes: number; since: number; windows: number };
   recurring: Record<string, Recurrence>;
 }
@@ -182,8 +194,7 @@ export function snapshotBaseline(b: WorkloadBaseline): BaselineSnapshot {
   return {
     key: b.key, workload: b.workload, firstSeen: b.firstSeen, lastSeen: b.lastSeen, windows: b.windows,
     peers: b.peers.snapshot(), domains: b.domains.snapshot(),
-    sketches: { bins: Array.from(b.sketches.bins), meta: Array.from(b.sketches.meta) },
-    hourlyExternalBytes: Array.from(b.hourlyExternalBytes), hourlyWindows: Array.from(b.hourlyWindows),
+    sketches: Array.from(b.sketches.bins), hourly: Array.from(b.hourly),
     slowExcess: { ...b.slowExcess },
     recurring: Object.fromEntries([...b.recurring].map(([k, r]) => [k, { ...r, counts: [...r.counts] }])),
   };
@@ -191,12 +202,15 @@ export function snapshotBaseline(b: WorkloadBaseline): BaselineSnapshot {
 
 export function restoreBaseline(snapshot: unknown): WorkloadBaseline {
   const s = snapshot as BaselineSnapshot;
-  return assemble({
-    key: s.key, workload: s.workload, firstSeen: s.firstSeen, lastSeen: s.lastSeen, windows: s.windows,
-    peers: PeerTable.restore(s.peers, BASELINE_LIMITS.peers), domains: PeerTable.restore(s.domains, BASELINE_LIMITS.domains),
+  const b = new WorkloadBaseline(s.key, s.workload, s.firstSeen, {
+    peers: PeerTable.restore(s.peers, BASELINE_LIMITS.peers),
+    domains: PeerTable.restore(s.domains, BASELINE_LIMITS.domains),
     sketches: new SketchSet(SERIES.length, BASELINE_LIMITS.halfLifeWindows, BASELINE_LIMITS.historyWindows, s.sketches),
-    hourlyExternalBytes: Float64Array.from(s.hourlyExternalBytes), hourlyWindows: Float64Array.from(s.hourlyWindows),
-    slowExcess: { ...s.slowExcess },
-    recurring: new Map(Object.entries(s.recurring)),
+    hourly: Float64Array.from(s.hourly),
   });
+  b.lastSeen = s.lastSeen;
+  b.windows = s.windows;
+  b.slowExcess = { ...s.slowExcess };
+  b.recurring = new Map(Object.entries(s.recurring));
+  return b;
 }

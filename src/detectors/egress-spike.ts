@@ -27,8 +27,8 @@ export const egressSpike: Detector<typeof defaults> = {
     const history = robust(ctx.baseline.externalBytesOut);
     const z = robustScore(observed, history, Math.max(history.median * 0.5, params.min_bytes / 10));
     const hour = new Date(window.start).getUTCHours();
-    const hourWindows = ctx.baseline.hourlyWindows[hour]!;
-    const hourMean = hourWindows >= 3 ? ctx.baseline.hourlyExternalBytes[hour]! / hourWindows : 0;
+    const hourly = ctx.baseline.hourOfDay(hour);
+    const hourMean = hourly.windows >= 3 ? hourly.mean : 0;
     if (z < params.min_score || observed < params.factor * history.p95 || observed < params.factor * hourMean) return [];
     let top = { peer: 'external', bytes: 0 };
     for (const edge of window.edges.values()) if (edge.peerKind === 'public' && edge.bytesOut > top.bytes) top = { peer: edge.peer, bytes: edge.bytesOut };
