@@ -120,6 +120,9 @@ function securityOverview(): Dashboard {
   l.add({ type: 'stat', title: 'Firing now', w: 16, unit: 'short', targets: [['sum by (category) (flowhound_alerts_active)', '{{category}}']] });
   l.add({ type: 'timeseries', title: 'New alerts by category', unit: 'short', field: BARS, targets: [['sum by (category) (increase(flowhound_alerts_total[$__rate_interval]))', '{{category}}']] });
   l.add({ type: 'table', title: 'Alerts in range by detector and technique', unit: 'short', targets: [['sum by (detector, category, technique) (increase(flowhound_alerts_total[$__range]))', '']] });
+  l.add({ type: 'timeseries', title: 'Findings rolled up in alert storms', w: 24, h: 6, unit: 'short', field: BARS,
+    description: 'Findings that would have opened an alert of their own but were folded into a roll-up alert (workload "*"): many workloads tripped one detector in one window (detection.alerts.storm).',
+    targets: [['sum by (detector) (increase(flowhound_alerts_rolled_up_total[$__rate_interval]))', '{{detector}}']] });
   l.row('Workloads');
   l.add({ type: 'bargauge', title: 'Top egress workloads (bytes/s)', unit: 'Bps', targets: [['topk(10, sum by (cluster, namespace, workload) (rate(flowhound_workload_bytes_total{direction="egress"}[$__range])))', '{{cluster}}/{{namespace}}/{{workload}}']] });
   l.add({ type: 'bargauge', title: 'Top east-west workloads (bytes/s)', unit: 'Bps', targets: [['topk(10, sum by (cluster, namespace, workload) (rate(flowhound_workload_bytes_total{direction="east_west"}[$__range])))', '{{cluster}}/{{namespace}}/{{workload}}']] });

@@ -1,4 +1,4 @@
-import type { Alert } from '../model/alert.ts';
+import { isNewAlert, type Alert } from '../model/alert.ts';
 import type { AlertSink } from './alert-sink.ts';
 
 const MARK: Record<Alert['severity'], string> = { critical: 'CRIT', warning: 'WARN', info: 'INFO' };
@@ -22,7 +22,7 @@ export class ConsoleAlerts implements AlertSink {
 
   async write(alerts: Alert[]): Promise<void> {
     // Resolutions are for machines; people want to read what fired.
-    for (const alert of alerts) if (alert.status === 'firing' && alert.count === 1) this.write_(formatAlert(alert));
+    for (const alert of alerts) if (alert.status === 'firing' && isNewAlert(alert)) this.write_(formatAlert(alert));
   }
 
   async close(): Promise<void> {}

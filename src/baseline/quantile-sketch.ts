@@ -11,36 +11,38 @@
  * series), and (4) a byte image a checkpoint can write as it is.
  *
  * Mapping (values are counts and bytes, ≥ 0): 0 has its own bucket; 1..31 have a bin each
- * (exact); from 32 on, bin i covers [32·γ^(i−32), 32·γ^(i−31)) with ln γ = 0.1, so a
- * value is answered within ±5.1% (the bin's geometric middle, rounded to an integer). Each series keeps a window of
- * `BINS` consecutive bins (a span of ~3,000× above 32): a value outside it moves the window
- * when the mass that would be folded into the far edge bin is small (≤ 1% of the series, or
- * less than what already piles up at the near edge), else it is clamped into the edge bin —
- * a one-off spike cannot wipe out the resolution where the workload's normal behaviour lies.
+ * (exact); from 32 on, bin i covers [32·γ^(i−32), 32·γ^(i−31)) with ln γ = 0.12, so a value
+ * is answered within ±6.2% (the bin's geometric middle, rounded to an integer). Each series
+ * keeps a window of `SKETCH_BINS` consecutive bins (a span of 100,000×): a value outside it
+ * moves the window when the mass that would be folded into the far edge bin is at most a
+ * quarter of the series (so the median never is), or less than what already piles up at the
+ * near edge; else it is clamped into the edge bin. A one-off spike cannot wipe out the
+ * resolution where the workload's normal behaviour lies, and the busy tail (hourly
+ * checkpoints, nightly backups) still moves the window up to where it is.
  *
  * Ageing: the k-th value pushed into a series weighs g^k with g = 2^(1/halfLife), i.e. every
  * value's weight relative to the newest halves each `halfLife` pushes (forward decay: nothing is
  * rescaled per push; weights are renormalised every 2^64 of growth). With the default half-life
  * of 1,008 active windows (3.5 days of 5-minute windows), the last 7 days carry 75% of the weight.
  *
- * Example: 3 series → one Float32Array(3 × 84): per series [zero, bin₀…bin₇₉, lo (first bin
- * index of the window), weight of the next push, pushes] — 336 bytes a series.
+ * Example: 3 series → one Float32Array(3 × 100): per series [zero, bin₀…bin₉₅, lo (first bin
+ * index of the window), weight of the next push, pushes] — 400 bytes a series.
  */
 
 /** Bins held per series (besides the zero bucket). */
-export const SKETCH_BINS = 80;
+export const SKETCH_BINS = 96;
 /** Per series: the zero bucket, the bins, then lo, the next push's weight and the pushes. */
 const STRIDE = SKETCH_BINS + 4;
 const LO = SKETCH_BINS + 1;
 const WEIGHT = SKETCH_BINS + 2;
 const PUSHES = SKETCH_BINS + 3;
 const EXACT = 32;
-const LN_GAMMA = 0.1;
+const LN_GAMMA = 0.12;
 const RENORMALISE_AT = 2 ** 64;
 /** A typed array's JS object and ArrayBuffer, measured on Node 24 (x64). */
 export const TYPED_ARRAY_OVERHEAD = 220;
 /** A window move may fold at most this share of a series' mass into an edge bin. */
-const MOVE_TOLERANCE = 0.01;
+const MOVE_TOLERANCE = 0.25;
 
 export const DEFAULT_HALF_LIFE = 1_008;
 
@@ -63,7 +65,7 @@ export function valueOf(bin: number): number {
   return bin < EXACT ? bin : Math.round(EXACT * Math.exp(LN_GAMMA * (bin - EXACT + 0.5)));
 }
 
-/** `count` sketches in one typed array of 4·84·count bytes. */
+/** `count` sketches in one typed array of 4·100·count bytes. */
 export class SketchSet {
   readonly bins: Float32Array;
   readonly count: number;

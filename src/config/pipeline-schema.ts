@@ -99,6 +99,8 @@ const detectionSchema = z.strictObject({
   /** Active windows a workload needs besides the learning time. */
   learning_windows: z.number().int().nonnegative().default(24),
   max_workloads: z.number().int().positive().default(50_000),
+  /** Bytes of baselines held, in MB; the least recently active workloads are evicted past it. Default: see defaultStateBudgetMb. */
+  max_state_mb: z.number().int().min(8).optional(),
   roles: z.array(roleRuleSchema).default([]),
   environments: z.array(envRuleSchema).default([]),
   allowlists: z.partialRecord(z.enum(ROLES), z.array(z.string())).optional(),
@@ -112,7 +114,17 @@ const detectionSchema = z.strictObject({
     resolve_after_seconds: z.number().int().positive().default(1800),
     cooldown_seconds: z.number().int().nonnegative().default(3600),
     max_alerts: z.number().int().positive().default(10_000),
-  }).default({ resolve_after_seconds: 1800, cooldown_seconds: 3600, max_alerts: 10_000 }),
+    /**
+     * Alert storms: per detector, cluster and namespace, the first `max_alerts_per_group`
+     * workloads of a window get their own alerts and the rest one roll-up alert; past
+     * `max_groups_per_detector` namespaces, the rest share one roll-up (namespace `*`).
+     */
+    storm: z.strictObject({
+      enabled: z.boolean().default(true),
+      max_alerts_per_group: z.number().int().positive().default(5),
+      max_groups_per_detector: z.number().int().positive().default(10),
+    }).default({ enabled: true, max_alerts_per_group: 5, max_groups_per_detector: 10 }),
+  }).default({ resolve_after_seconds: 1800, cooldown_seconds: 3600, max_alerts: 10_000, storm: { enabled: true, max_alerts_per_group: 5, max_groups_per_detector: 10 } }),
 });
 
 /** `/metrics` for Prometheus (OpenTelemetry SDK + Prometheus exporter). */

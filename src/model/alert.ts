@@ -51,4 +51,26 @@ export interface Alert {
   count: number;
   summary: string;
   evidence: Record<string, unknown>;
+  /**
+   * Only on a roll-up alert (an alert storm: more workloads tripped one detector in one window
+   * than `detection.alerts.storm` lets through one by one), whose workload name and peer are `*`:
+   * what its latest window held back. `count` adds up the held-back findings of every window.
+   */
+  rollup?: AlertRollup;
+}
+
+export interface AlertRollup {
+  /** Findings held back in the latest window (folded into this alert instead of their own). */
+  heldBack: number;
+  /** Distinct workloads among them. */
+  workloads: number;
+  /** Workloads of the same group that got their own alert in that window. */
+  alertedIndividually: number;
+  /** Up to 10 of the held-back workloads (`cluster/namespace/name`), strongest first. */
+  sample: string[];
+}
+
+/** Whether this emission is the alert's first (not an update, re-opening or escalation). */
+export function isNewAlert(alert: Alert): boolean {
+  return alert.count === (alert.rollup?.heldBack ?? 1);
 }

@@ -1,6 +1,7 @@
 import { AlertLifecycle } from '../alerts/alert-lifecycle.ts';
 import type { AlertSink } from '../alerts/alert-sink.ts';
 import type { DetectionConfig } from '../config/pipeline-schema.ts';
+import { defaultStateBudgetMb } from '../baseline/state-budget.ts';
 import { DETECTORS } from '../detectors/registry.ts';
 import { compileSettings, DEFAULT_DETECTION_SETTINGS } from '../detectors/settings.ts';
 import { WorkloadResolver } from '../enrich/workload-resolver.ts';
@@ -27,6 +28,7 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], hook
     cooldownMs: config.alerts.cooldown_seconds * 1000,
     suppress: config.suppress,
     maxAlerts: config.alerts.max_alerts,
+    ...(config.alerts.storm.enabled ? { storm: { maxAlertsPerGroup: config.alerts.storm.max_alerts_per_group, maxGroupsPerDetector: config.alerts.storm.max_groups_per_detector } } : {}),
   });
   const options = {
     detectors,
@@ -41,6 +43,7 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], hook
     learningMs: config.learning_hours * 3600_000,
     learningWindows: config.learning_windows,
     maxWorkloads: config.max_workloads,
+    maxStateBytes: (config.max_state_mb ?? defaultStateBudgetMb()) * 1024 * 1024,
   };
   return new DetectionStage({ ...options, ...hooks });
 }

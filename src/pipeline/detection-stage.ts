@@ -6,7 +6,7 @@ import { LruMap } from '../baseline/bounded.ts';
 import { PeerGroups } from '../baseline/peer-groups.ts';
 import { addDns, addIncoming, addOutgoing, type PeerIdentity } from '../baseline/window-accumulator.ts';
 import { emptyWindow, type WindowStats } from '../baseline/window-stats.ts';
-import { createBaseline, updateBaseline, type WorkloadBaseline } from '../baseline/workload-baseline.ts';
+import { baselineBytes, createBaseline, updateBaseline, type WorkloadBaseline } from '../baseline/workload-baseline.ts';
 import type { Detector } from '../detectors/types.ts';
 import type { DetectionSettings } from '../detectors/settings.ts';
 import type { Alert, Finding } from '../model/alert.ts';
@@ -36,6 +36,8 @@ export interface DetectionStageOptions {
   learningWindows: number;
   /** Bound on workloads with a baseline; the least recently active is evicted past it. */
   maxWorkloads: number;
+  /** Bound on the baselines' bytes (`detection.max_state_mb`); the least recently active go first past it. */
+  maxStateBytes?: number;
   /** Called with every record that arrived after its window closed. */
   onLate?: (record: NormalizedRecord) => void;
   /** Called with every workload window as it closes (metrics read volumes from it). */
@@ -76,7 +78,7 @@ export class DetectionStage implements RecordStage {
 
   constructor(options: DetectionStageOptions) {
     this.options = options;
-    this.baselines = new LruMap(options.maxWorkloads);
+    this.baselines = new LruMap(options.maxWorkloads, undefined, { weigh: baselineBytes, maxWeight: options.maxStateBytes ?? Number.POSITIVE_INFINITY });
     this.idleLaneMs = options.idleLaneMs ?? 30_000;
     this.clock = options.clock ?? Date.now;
   }
@@ -91,9 +93,19 @@ export class DetectionStage implements RecordStage {
     return this.newest;
   }
 
+  /** Bytes of workload baselines held (what `maxStateBytes` bounds). */
+  get stateBytes(): number {
+    return this.baselines.weight;
+  }
+
   /** Alerts still firing. */
   activeAlerts(): Alert[] {
     return this.options.lifecycle.active();
+  }
+
+  /** The alert lifecycle, for its counts (metrics). */
+  get lifecycle(): AlertLifecycle {
+    return this.options.lifecycle;
   }
 
   async process(records: NormalizedRecord[], laneName = 'default'): Promise<void> {
@@ -241,6 +253,7 @@ export class DetectionStage implements RecordStage {
     const findings: Finding[] = [];
     for (const { detector, params } of this.options.detectors) findings.push(...detector.evaluate(window, ctx, params));
     updateBaseline(baseline, window);
+    this.baselines.reweigh(window.key);
     this.peerGroups.update(window);
     return findings;
   }

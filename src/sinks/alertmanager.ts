@@ -90,6 +90,8 @@ export class AlertmanagerSink implements AlertSink, MeteredSink {
       peer: labelValue(alert.peer),
       fingerprint: alert.fingerprint,
       source: 'flowhound',
+      // A roll-up of an alert storm (workload and peer `*`), for routing it apart.
+      ...(alert.rollup === undefined ? {} : { rollup: 'true' }),
     };
     const evidence = Object.entries(alert.evidence).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
     const postable: PostableAlert = {

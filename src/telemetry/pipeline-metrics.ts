@@ -1,7 +1,8 @@
 import type { Attributes, Meter } from '@opentelemetry/api';
 import type { AlertSink } from '../alerts/alert-sink.ts';
 import type { WindowStats } from '../baseline/window-stats.ts';
-import { CATEGORIES, SEVERITIES, type Alert, type Finding } from '../model/alert.ts';
+import { DETECTOR_NAMES } from '../detectors/registry.ts';
+import { CATEGORIES, SEVERITIES, isNewAlert, type Alert, type Finding } from '../model/alert.ts';
 import type { WorkloadBaseline } from '../baseline/workload-baseline.ts';
 import { robust } from '../baseline/series.ts';
 import type { DetectionStage } from '../pipeline/detection-stage.ts';
@@ -101,12 +102,18 @@ export class PipelineMetrics {
   observeDetection(detection: DetectionStage, clock: () => number = Date.now): void {
     this.counterFrom('flowhound_records_late', 'Records that arrived after their window closed (not judged)', () => [[detection.stats.late, {}]]);
     this.counterFrom('flowhound_windows_judged', 'Workload windows judged by the detectors', () => [[detection.stats.windowsClosed, {}]]);
-    this.counterFrom('flowhound_baseline_evictions', 'Workload baselines evicted to stay within detection.max_workloads', () => [[detection.baselines.evictions, {}]]);
+    this.counterFrom('flowhound_baseline_evictions', 'Workload baselines evicted (least recently active first) to stay within detection.max_state_mb and detection.max_workloads', () => [[detection.baselines.evictions, {}]]);
+    this.gaugeFrom('flowhound_state_bytes', 'Bytes of detection state held by workload baselines (estimate), bounded by detection.max_state_mb', () => [[detection.stateBytes, {}]]);
     this.gaugeFrom('flowhound_baselines', 'Workload baselines held', () => [[detection.baselines.size, {}]]);
     this.gaugeFrom('flowhound_event_time_lag_seconds', 'Wall clock minus the newest event time seen', () =>
       Number.isFinite(detection.newestEventTime) ? [[(clock() - detection.newestEventTime) / 1000, {}]] : []);
     this.gaugeFrom('flowhound_watermark_seconds', 'Event time up to which every window is closed (UNIX seconds)', () =>
       Number.isFinite(detection.watermark) ? [[detection.watermark / 1000, {}]] : []);
+    this.counterFrom('flowhound_alerts_rolled_up', 'Findings held back into roll-up alerts during alert storms (detection.alerts.storm)', () => {
+      // Every detector, zero included, so a storm shows as a rise rather than a new series.
+      const rolledUp = detection.lifecycle.rolledUp;
+      return [...new Set([...DETECTOR_NAMES, ...rolledUp.keys()])].map((detector) => [rolledUp.get(detector) ?? 0, { detector }]);
+    });
     this.gaugeFrom('flowhound_alerts_active', 'Alerts currently firing', () => {
       // Every category × severity, zero included, so dashboards show 0 rather than "no data".
       const counts = new Map<string, number>();
@@ -160,7 +167,7 @@ export class PipelineMetrics {
             if (held !== undefined) held.score = 0;
             continue;
           }
-          if (alert.count === 1) this.alerts.add(1, { detector: alert.detector, category: alert.category, technique: alert.technique, severity: alert.severity });
+          if (isNewAlert(alert)) this.alerts.add(1, { detector: alert.detector, category: alert.category, technique: alert.technique, severity: alert.severity });
           const label = this.top.label(`${alert.workload.cluster}/${alert.workload.namespace}/${alert.workload.name}`);
           if (label === OTHER) continue;
           this.scores.set(key, { score: alert.score, attributes: { cluster: alert.workload.cluster, namespace: alert.workload.namespace, workload: alert.workload.name, detector: alert.detector } });

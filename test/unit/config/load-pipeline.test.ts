@@ -44,6 +44,14 @@ describe('pipeline config', () => {
     expect(errorOf(() => parsePipeline('name: x\nsources:\n  f: {type: file, paths: ["${INPUT}"]}\n', 'p.yaml', {})).message).toContain('p.yaml: sources.f.paths.0: environment variable INPUT is not set');
   });
 
+  it('fills in the alert storm bounds, whether detection.alerts is given or not', () => {
+    const storm = { enabled: true, max_alerts_per_group: 5, max_groups_per_detector: 10 };
+    expect(parsePipeline('name: x\nsources:\n  f: {type: file, paths: [a]}\n', 'p.yaml', {}).detection.alerts.storm).toEqual(storm);
+    expect(parsePipeline('name: x\nsources:\n  f: {type: file, paths: [a]}\ndetection: {alerts: {max_alerts: 5}}\n', 'p.yaml', {}).detection.alerts).toMatchObject({ max_alerts: 5, resolve_after_seconds: 1800, storm });
+    expect(parsePipeline('name: x\nsources:\n  f: {type: file, paths: [a]}\ndetection: {alerts: {storm: {max_alerts_per_group: 20}}}\n', 'p.yaml', {}).detection.alerts.storm).toEqual({ ...storm, max_alerts_per_group: 20 });
+    expect(errorOf(() => parsePipeline('name: x\nsources:\n  f: {type: file, paths: [a]}\ndetection: {alerts: {storm: {max_alerts_per_group: 0}}}\n', 'p.yaml', {})).message).toContain('detection.alerts.storm.max_alerts_per_group');
+  });
+
   it('reports a missing file as unreadable', () => {
     expect(errorOf(() => loadPipelineFile('/nonexistent/p.yaml')).code).toBe('FH_CONFIG_UNREADABLE');
   });

@@ -88,6 +88,14 @@ describe('AlertmanagerSink', () => {
     expect(s.stats.dropped).toBe(3); // one overflowed, two still held when it closed
   });
 
+  it('labels the roll-up of an alert storm rollup="true", and only it', async () => {
+    const s = sink(['http://127.0.0.1:1']);
+    const rollup: Alert = { ...alert, workload: { ...alert.workload, name: '*' }, peer: '*', count: 995, rollup: { heldBack: 995, workloads: 995, alertedIndividually: 5, sample: ['prod-eu/ml-train/a'] } };
+    expect(s.toPostable(rollup).labels).toMatchObject({ rollup: 'true', workload: '*', peer: '*' });
+    expect(s.toPostable(alert).labels).not.toHaveProperty('rollup');
+    await s.close();
+  });
+
   it('names alerts by detector', () => {
     expect(alertName('new-east-west-edge')).toBe('FlowhoundNewEastWestEdge');
   });
