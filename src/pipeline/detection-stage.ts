@@ -98,6 +98,11 @@ export class DetectionStage implements RecordStage {
     return this.baselines.weight;
   }
 
+  /** The bound on `stateBytes` (∞ when unbounded). */
+  get stateBudgetBytes(): number {
+    return this.options.maxStateBytes ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Alerts still firing. */
   activeAlerts(): Alert[] {
     return this.options.lifecycle.active();

@@ -104,6 +104,8 @@ export class PipelineMetrics {
     this.counterFrom('flowhound_windows_judged', 'Workload windows judged by the detectors', () => [[detection.stats.windowsClosed, {}]]);
     this.counterFrom('flowhound_baseline_evictions', 'Workload baselines evicted (least recently active first) to stay within detection.max_state_mb and detection.max_workloads', () => [[detection.baselines.evictions, {}]]);
     this.gaugeFrom('flowhound_state_bytes', 'Bytes of detection state held by workload baselines (estimate), bounded by detection.max_state_mb', () => [[detection.stateBytes, {}]]);
+    this.gaugeFrom('flowhound_state_budget_bytes', 'detection.max_state_mb in bytes: baselines are evicted, least recently active first, past it', () =>
+      Number.isFinite(detection.stateBudgetBytes) ? [[detection.stateBudgetBytes, {}]] : []);
     this.gaugeFrom('flowhound_baselines', 'Workload baselines held', () => [[detection.baselines.size, {}]]);
     this.gaugeFrom('flowhound_event_time_lag_seconds', 'Wall clock minus the newest event time seen', () =>
       Number.isFinite(detection.newestEventTime) ? [[(clock() - detection.newestEventTime) / 1000, {}]] : []);
