@@ -147,14 +147,16 @@ const MAX_RECURRENCE_COUNTS = 48;
 
 function updateRecurrence(b: WorkloadBaseline, w: WindowStats): void {
   const windowMs = w.end - w.start;
-  const perDestination = new Map<string, { connections: number; bytes: number }>();
+  let perDestination: Map<string, { connections: number; bytes: number }> | undefined;
   for (const edge of w.edges.values()) {
     if (edge.peerKind !== 'public' || edge.denied === edge.connections) continue;
+    perDestination ??= new Map();
     const seen = perDestination.get(edge.peer) ?? { connections: 0, bytes: 0 };
     seen.connections += edge.connections;
     seen.bytes += edge.bytesOut;
     perDestination.set(edge.peer, seen);
   }
+  if (perDestination === undefined) return;
   for (const [destination, use] of perDestination) {
     let r = b.recurring.get(destination);
     if (r === undefined) {

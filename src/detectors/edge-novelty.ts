@@ -7,13 +7,16 @@ import type { DetectorContext } from './types.ts';
  * training job is judged against the other training jobs instead of staying invisible.
  */
 export function edgeNovelty(edgeKey: string, ctx: DetectorContext, minGroup: number): { novelty: number; groupShare: number; groupSize: number; known: boolean } {
-  const known = ctx.baseline.peers.has(edgeKey);
+  // A learned edge is not news, whatever the role does (callers skip it): no peer-group look-up.
+  if (ctx.baseline.peers.has(edgeKey)) return KNOWN;
+  const known = false;
   const { share, members } = ctx.peerGroups.share(ctx.baseline.workload.role, edgeKey, ctx.baseline.key);
-  if (known) return { novelty: 0, groupShare: share, groupSize: members, known };
   const groupCounts = members >= minGroup;
   if (!ctx.learned && !groupCounts) return { novelty: 0, groupShare: share, groupSize: members, known };
   return { novelty: groupCounts ? 1 - share : 1, groupShare: share, groupSize: members, known };
 }
+
+const KNOWN = Object.freeze({ novelty: 0, groupShare: 0, groupSize: 0, known: true });
 
 /** Edges to in-cluster peers (pods, hosts, network sets) or private addresses: east-west. */
 export function isEastWest(edge: EdgeUse): boolean {

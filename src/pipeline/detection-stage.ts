@@ -53,6 +53,8 @@ export interface DetectionStageOptions {
 export interface DetectionStats {
   late: number;
   windowsClosed: number;
+  /** Wall time spent judging and learning closed windows (ms; the judging rate's denominator). */
+  judgingMs: number;
   findings: number;
   alertsEmitted: number;
 }
@@ -63,7 +65,7 @@ export interface DetectionStats {
  * workload's window is judged by every detector against its baseline, then learned.
  */
 export class DetectionStage implements RecordStage {
-  readonly stats: DetectionStats = { late: 0, windowsClosed: 0, findings: 0, alertsEmitted: 0 };
+  readonly stats: DetectionStats = { late: 0, windowsClosed: 0, judgingMs: 0, findings: 0, alertsEmitted: 0 };
   readonly baselines: LruMap<string, WorkloadBaseline>;
   readonly peerGroups = new PeerGroups();
   readonly dns = new DnsCorrelator();
@@ -225,6 +227,7 @@ export class DetectionStage implements RecordStage {
     const windowMs = this.options.settings.windowMs;
     const ready = [...this.open.keys()].filter((bucket) => bucket + windowMs <= watermark).sort((a, b) => a - b);
     const alerts: Alert[] = [];
+    const started = ready.length > 0 ? performance.now() : 0;
     for (const bucket of ready) {
       const windows = this.open.get(bucket)!;
       this.open.delete(bucket);
@@ -239,6 +242,7 @@ export class DetectionStage implements RecordStage {
       alerts.push(...this.options.lifecycle.advance(bucket + windowMs));
       this.closedUpTo = Math.max(this.closedUpTo, bucket + windowMs);
     }
+    if (ready.length > 0) this.stats.judgingMs += performance.now() - started;
     if (ready.length === 0 && Number.isFinite(watermark) && watermark > this.closedUpTo) {
       this.closedUpTo = Math.floor(watermark / windowMs) * windowMs;
     }
