@@ -67,14 +67,28 @@ export const DEFAULT_ENV_RULES: MatchRule<Environment>[] = [
 const ROLE_LABEL = 'flowhound.io/role';
 const ENV_LABEL = 'flowhound.io/env';
 
+/** A workload's state key with its resolved identity: what the detection stage files a record under. */
+export interface WorkloadIdentity {
+  /** `cluster/namespace/name` (model/workload.ts workloadKey), one string per workload. */
+  key: string;
+  workload: Workload;
+  /** Whether the key matches `detection.ingress_gateways`: worked out by the detection stage once per workload. */
+  ingressGateway?: boolean;
+}
+
 /**
  * Resolves cluster/namespace/workload + role + environment for an endpoint, once per workload
- * (cached, bounded): roles come from labels and config patterns, never from IPs.
+ * (cached, bounded; the first endpoint seen of a workload decides its labels): roles come from
+ * labels and config patterns, never from IPs. Looked up by the endpoint's three names, so a
+ * record's key string is built once per workload, not once per record.
  */
 export class WorkloadResolver {
   private readonly roleRules: { value: Role; matches: Matcher }[];
   private readonly envRules: { value: Environment; matches: Matcher }[];
-  private readonly cache = new Map<string, Workload>();
+  /** cluster → namespace → workload name → identity. */
+  private readonly cache = new Map<string, Map<string, Map<string, WorkloadIdentity>>>();
+  /** The cached identities, oldest first: the first goes when the cache is full. */
+  private readonly order = new Set<WorkloadIdentity>();
   private readonly maxCached: number;
 
   constructor(options: { roles?: MatchRule<Role>[]; environments?: MatchRule<Environment>[]; maxCached?: number } = {}) {
@@ -84,19 +98,48 @@ export class WorkloadResolver {
   }
 
   resolve(endpoint: Endpoint): Workload {
-    const key = workloadKey(endpoint);
-    let workload = this.cache.get(key);
-    if (workload === undefined) {
-      workload = {
+    return this.identify(endpoint).workload;
+  }
+
+  /** The endpoint's workload key and resolved workload. */
+  identify(endpoint: Endpoint): WorkloadIdentity {
+    return this.peek(endpoint) ?? this.add(endpoint);
+  }
+
+  /** The endpoint's identity if its workload was met already (nothing is resolved or cached). */
+  peek(endpoint: Endpoint): WorkloadIdentity | undefined {
+    return this.cache.get(endpoint.cluster)?.get(endpoint.namespace)?.get(endpoint.workload);
+  }
+
+  private add(endpoint: Endpoint): WorkloadIdentity {
+    const identity: WorkloadIdentity = {
+      key: workloadKey(endpoint),
+      workload: {
         cluster: endpoint.cluster,
         namespace: endpoint.namespace,
         name: endpoint.workload,
         role: (endpoint.labels[ROLE_LABEL] as Role | undefined) ?? this.roleRules.find((r) => r.matches(endpoint))?.value ?? 'other',
         env: (endpoint.labels[ENV_LABEL] as Environment | undefined) ?? this.envRules.find((r) => r.matches(endpoint))?.value ?? 'unknown',
-      };
-      if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, workload);
-    }
-    return workload;
+      },
+    };
+    if (this.order.size >= this.maxCached) this.evict(this.order.values().next().value!);
+    this.order.add(identity);
+    let namespaces = this.cache.get(endpoint.cluster);
+    if (namespaces === undefined) this.cache.set(endpoint.cluster, (namespaces = new Map()));
+    let names = namespaces.get(endpoint.namespace);
+    if (names === undefined) namespaces.set(endpoint.namespace, (names = new Map()));
+    names.set(endpoint.workload, identity);
+    return identity;
+  }
+
+  private evict(identity: WorkloadIdentity): void {
+    this.order.delete(identity);
+    const { cluster, namespace, name } = identity.workload;
+    const namespaces = this.cache.get(cluster)!;
+    const names = namespaces.get(namespace)!;
+    names.delete(name);
+    if (names.size > 0) return;
+    namespaces.delete(namespace);
+    if (namespaces.size === 0) this.cache.delete(cluster);
   }
 }

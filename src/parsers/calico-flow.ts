@@ -118,25 +118,32 @@ function toFlowRecord(obj: JsonObject, ctx: ParseContext): FlowRecord {
 
 const ENDPOINT_KIND: Record<string, EndpointKind> = { wep: 'pod', hep: 'host', ns: 'networkset', net: 'unknown' };
 
+/** Field names per side, spelled once: property reads with built names are the slow kind. */
+const FIELDS = {
+  source: { type: 'source_type', aggregate: 'source_name_aggr', namespace: 'source_namespace', labels: 'source_labels', name: 'source_name', ip: 'source_ip' },
+  dest: { type: 'dest_type', aggregate: 'dest_name_aggr', namespace: 'dest_namespace', labels: 'dest_labels', name: 'dest_name', ip: 'dest_ip' },
+} as const;
+
 /** `readLabels` false: labels left empty (routing keys on cluster, namespace and workload only). */
 function endpoint(obj: JsonObject, side: 'source' | 'dest', cluster: string, readLabels = true): Endpoint {
-  const type = requireString(obj, `${side}_type`);
+  const field = FIELDS[side];
+  const type = requireString(obj, field.type);
   let kind = ENDPOINT_KIND[type];
-  if (kind === undefined) throw new FieldError('invalid-field', `${side}_type must be wep, hep, ns or net, got ${JSON.stringify(type)}`);
-  const aggregate = requireString(obj, `${side}_name_aggr`);
+  if (kind === undefined) throw new FieldError('invalid-field', `${field.type} must be wep, hep, ns or net, got ${JSON.stringify(type)}`);
+  const aggregate = requireString(obj, field.aggregate);
   if (kind === 'unknown') kind = aggregate === 'pub' ? 'public' : aggregate === 'pvt' ? 'private' : 'unknown';
 
   const endpoint: Endpoint = {
     // Networks outside the cluster belong to no cluster.
     cluster: kind === 'public' || kind === 'private' ? '' : cluster,
-    namespace: optionalString(obj, `${side}_namespace`) ?? '',
+    namespace: optionalString(obj, field.namespace) ?? '',
     workload: kind === 'pod' ? cachedWorkloadFromPodName(aggregate) : aggregate,
-    labels: readLabels ? parseLabels(obj[`${side}_labels`], `${side}_labels`) : NO_LABELS,
+    labels: readLabels ? parseLabels(obj[field.labels], field.labels) : NO_LABELS,
     kind,
   };
-  const pod = optionalString(obj, `${side}_name`);
+  const pod = optionalString(obj, field.name);
   if (pod !== undefined && kind === 'pod') endpoint.pod = pod;
-  const ip = obj[`${side}_ip`];
+  const ip = obj[field.ip];
   if (typeof ip === 'string' && ip !== '' && ip !== '-') endpoint.ip = ip;
   return endpoint;
 }

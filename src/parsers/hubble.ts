@@ -269,11 +269,13 @@ function splitNodeName(value: unknown): { cluster: string; node: string } {
  * `readLabels` false (routing): labels are read only when no pod names the endpoint, as only
  * then do they decide its kind and name; otherwise they are left empty.
  */
-function endpoint(value: unknown, ip: unknown, defaultCluster: string, path: string, readLabels = true): Endpoint {
+const LABELS_FIELD = { 'flow.source': 'flow.source.labels', 'flow.destination': 'flow.destination.labels' } as const;
+
+function endpoint(value: unknown, ip: unknown, defaultCluster: string, path: 'flow.source' | 'flow.destination', readLabels = true): Endpoint {
   if (value !== undefined && value !== null && !isObject(value)) throw new FieldError('invalid-field', `${path} must be an object, got ${typeName(value)}`);
   const ep: JsonObject = value ?? {};
   const pod = typeof ep.pod_name === 'string' && ep.pod_name !== '' ? ep.pod_name : undefined;
-  const labels = readLabels || pod === undefined ? parseLabels(ep.labels, `${path}.labels`) : NO_LABELS;
+  const labels = readLabels || pod === undefined ? parseLabels(ep.labels, LABELS_FIELD[path]) : NO_LABELS;
   const address = typeof ip === 'string' && ip !== '' ? ip : undefined;
   const kind = endpointKind(labels, pod, address);
   const namespace = typeof ep.namespace === 'string' ? ep.namespace : '';

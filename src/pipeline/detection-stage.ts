@@ -1,5 +1,5 @@
 import { DnsCorrelator } from '../enrich/dns-correlator.ts';
-import type { WorkloadResolver } from '../enrich/workload-resolver.ts';
+import type { WorkloadIdentity, WorkloadResolver } from '../enrich/workload-resolver.ts';
 import type { AlertLifecycle } from '../alerts/alert-lifecycle.ts';
 import type { AlertSink } from '../alerts/alert-sink.ts';
 import { LruMap } from '../baseline/bounded.ts';
@@ -180,35 +180,44 @@ export class DetectionStage implements RecordStage {
     else this.addDnsRecord(record, bucket);
   }
 
-  private window(bucket: number, endpoint: Endpoint): WindowStats {
+  private window(bucket: number, identity: WorkloadIdentity): WindowStats {
     let windows = this.open.get(bucket);
     if (windows === undefined) this.open.set(bucket, (windows = new Map()));
-    const key = workloadKey(endpoint);
-    let window = windows.get(key);
+    let window = windows.get(identity.key);
     if (window === undefined) {
-      window = emptyWindow(key, this.options.resolver.resolve(endpoint), bucket, bucket + this.options.settings.windowMs);
-      windows.set(key, window);
+      window = emptyWindow(identity.key, identity.workload, bucket, bucket + this.options.settings.windowMs);
+      windows.set(identity.key, window);
     }
     return window;
   }
 
   private addFlow(flow: FlowRecord, bucket: number): void {
     const { src, dst } = flow;
+    const { resolver } = this.options;
     // Calico and Hubble report a pod-to-pod flow from both ends: count each side once.
     if (src.kind === 'pod' && (flow.reporter !== 'dst' || dst.kind !== 'pod')) {
-      const window = this.window(bucket, src);
+      const window = this.window(bucket, resolver.identify(src));
       addOutgoing(window, flow, this.peerOf(flow, window.key));
     }
     if (dst.kind === 'pod' && (flow.reporter !== 'src' || src.kind !== 'pod')) {
-      const viaGateway = src.kind === 'pod' && this.options.settings.isIngressGateway(workloadKey(src));
-      addIncoming(this.window(bucket, dst), flow, viaGateway);
+      const viaGateway = src.kind === 'pod' && this.isIngressGateway(src);
+      addIncoming(this.window(bucket, resolver.identify(dst)), flow, viaGateway);
     }
+  }
+
+  /** Whether a (pod) source is an ingress gateway; remembered per workload, without resolving one not met yet. */
+  private isIngressGateway(src: Endpoint): boolean {
+    const { resolver, settings } = this.options;
+    const identity = resolver.peek(src);
+    if (identity === undefined) return settings.isIngressGateway(workloadKey(src));
+    return (identity.ingressGateway ??= settings.isIngressGateway(identity.key));
   }
 
   private peerOf(flow: FlowRecord, srcKey: string): PeerIdentity {
     const dst = flow.dst;
     if (dst.kind === 'pod' || dst.kind === 'host' || dst.kind === 'networkset') {
-      return { peer: workloadKey(dst), workload: this.options.resolver.resolve(dst) };
+      const identity = this.options.resolver.identify(dst);
+      return { peer: identity.key, workload: identity.workload };
     }
     let fqdn = flow.dstFqdns[0];
     if (fqdn === undefined && dst.ip !== undefined) fqdn = this.dns.lookup(srcKey, dst.ip, flow.windowEnd);
@@ -218,7 +227,7 @@ export class DetectionStage implements RecordStage {
 
   private addDnsRecord(dns: DnsRecord, bucket: number): void {
     if (dns.client.kind !== 'pod') return;
-    const window = this.window(bucket, dns.client);
+    const window = this.window(bucket, this.options.resolver.identify(dns.client));
     this.dns.observe(dns, window.key);
     addDns(window, dns);
   }

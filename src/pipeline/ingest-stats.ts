@@ -1,5 +1,6 @@
 import type { InvalidReason, SkipReason } from '../errors.ts';
-import type { RecordFormat } from '../model/record-format.ts';
+import type { NormalizedRecord } from '../model/normalized-record.ts';
+import { RECORD_FORMATS, type RecordFormat } from '../model/record-format.ts';
 
 /**
  * Counts of what the ingest stage did, by source, format, kind and reason. Bounded: every key
@@ -20,8 +21,20 @@ export class IngestStats {
     bump(this.received, source, n);
   }
 
-  countRecord(source: string, format: RecordFormat, kind: 'flow' | 'dns'): void {
-    bump(this.parsed, `${source}|${format}|${kind}`, 1);
+  countRecord(source: string, format: RecordFormat, kind: 'flow' | 'dns', n = 1): void {
+    bump(this.parsed, `${source}|${format}|${kind}`, n);
+  }
+
+  /** countRecord for each record of a batch, with one map update per format and kind. */
+  countRecords(source: string, records: readonly NormalizedRecord[]): void {
+    const counts = new Array<number>(RECORD_FORMATS.length * 2).fill(0);
+    const order: number[] = [];
+    for (const record of records) {
+      const slot = RECORD_FORMATS.indexOf(record.format) * 2 + (record.kind === 'flow' ? 0 : 1);
+      if (counts[slot]!++ === 0) order.push(slot);
+    }
+    // In order of first appearance, as one countRecord per record would have added them.
+    for (const slot of order) this.countRecord(source, RECORD_FORMATS[slot >> 1]!, slot % 2 === 0 ? 'flow' : 'dns', counts[slot]);
   }
 
   countInvalid(source: string, format: RecordFormat | undefined, reason: InvalidReason): void {

@@ -81,7 +81,6 @@ export class Ingest {
       if (result.status === 'ok') {
         records.push(result.record);
         originals?.keep(result.record, message.value);
-        stats.countRecord(batch.source, result.record.format, result.record.kind);
       } else if (result.status === 'skipped') {
         stats.countSkipped(batch.source, result.reason);
       } else {
@@ -94,13 +93,14 @@ export class Ingest {
         letters.push(letter);
       }
     }
+    stats.countRecords(batch.source, records);
     return { records, letters };
   }
 
   /** Counts records that arrive already normalised (Arrow datasets), as if decoded. */
   countNormalized(source: string, records: NormalizedRecord[]): void {
     this.stats.countReceived(source, records.length);
-    for (const record of records) this.stats.countRecord(source, record.format, record.kind);
+    this.stats.countRecords(source, records);
   }
 
   /** Dead-letters the rejects, then hands the records to every stage, in order. */
