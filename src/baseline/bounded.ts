@@ -96,4 +96,14 @@ export class LruMap<K, V> {
   get size(): number {
     return this.map.size;
   }
+
+  /** Whether a new entry of this weight would evict one (count or weight bound). */
+  wouldEvict(weight: number): boolean {
+    return this.map.size >= this.max || this.weight + weight > this.maxWeight;
+  }
+
+  /** The key the next eviction takes. */
+  oldestKey(): K | undefined {
+    return this.map.keys().next().value;
+  }
 }

@@ -5,6 +5,9 @@ import { BoundedSet } from './bounded.ts';
 /** Caps on what one workload's window may hold; beyond them values are only counted. */
 export const WINDOW_LIMITS = { edges: 2_048, targets: 512, portsPerTarget: 4_096, clients: 4_096, domains: 512, labelsPerDomain: 2_048 };
 
+/** What an open window of a workload with a few edges takes (its Maps, counters, edges): what max_state_mb reserves per open window. */
+export const OPEN_WINDOW_BYTES = 4_096;
+
 /** One outgoing edge of a workload in one window. */
 export interface EdgeUse {
   /** `cluster/ns/workload` for in-cluster peers, FQDN or IP for others, `pub`/`pvt` when unknown. */

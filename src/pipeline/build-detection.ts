@@ -2,6 +2,7 @@ import { AlertLifecycle } from '../alerts/alert-lifecycle.ts';
 import type { AlertSink } from '../alerts/alert-sink.ts';
 import type { DetectionConfig } from '../config/pipeline-schema.ts';
 import { defaultStateBudgetMb } from '../baseline/state-budget.ts';
+import { OPEN_WINDOW_BYTES } from '../baseline/window-stats.ts';
 import { DETECTORS } from '../detectors/registry.ts';
 import { compileSettings, DEFAULT_DETECTION_SETTINGS } from '../detectors/settings.ts';
 import { WorkloadResolver } from '../enrich/workload-resolver.ts';
@@ -30,6 +31,7 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], hook
     maxAlerts: config.alerts.max_alerts,
     ...(config.alerts.storm.enabled ? { storm: { maxAlertsPerGroup: config.alerts.storm.max_alerts_per_group, maxGroupsPerDetector: config.alerts.storm.max_groups_per_detector } } : {}),
   });
+  const maxStateBytes = (config.max_state_mb ?? defaultStateBudgetMb()) * 1024 * 1024;
   const options = {
     detectors,
     settings,
@@ -43,7 +45,9 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], hook
     learningMs: config.learning_hours * 3600_000,
     learningWindows: config.learning_windows,
     maxWorkloads: config.max_workloads,
-    maxStateBytes: (config.max_state_mb ?? defaultStateBudgetMb()) * 1024 * 1024,
+    maxStateBytes,
+    // A quarter of the budget for windows still open (a few kB each: see OPEN_WINDOW_BYTES).
+    maxOpenWindows: Math.max(10_000, Math.floor(maxStateBytes / 4 / OPEN_WINDOW_BYTES)),
   };
   return new DetectionStage({ ...options, ...hooks });
 }

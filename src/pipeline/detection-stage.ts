@@ -38,6 +38,12 @@ export interface DetectionStageOptions {
   maxWorkloads: number;
   /** Bound on the baselines' bytes (`detection.max_state_mb`); the least recently active go first past it. */
   maxStateBytes?: number;
+  /**
+   * Bound on open workload windows (all event-time buckets): past it, records of workloads
+   * without a baseline are dropped (counted), so a burst of invented workloads inside one
+   * window costs a fixed amount; workloads with a baseline are always admitted.
+   */
+  maxOpenWindows?: number;
   /** Called with every record that arrived after its window closed. */
   onLate?: (record: NormalizedRecord) => void;
   /** Called with every workload window as it closes (metrics read volumes from it). */
@@ -55,6 +61,13 @@ export interface DetectionStats {
   windowsClosed: number;
   /** Wall time spent judging and learning closed windows (ms; the judging rate's denominator). */
   judgingMs: number;
+  /** Record sides (initiator or responder) not counted because maxOpenWindows was reached. */
+  droppedStateBudget: number;
+  /**
+   * New workloads judged against a fresh baseline that was not kept: the budget was full of
+   * workloads active in the same window, which a burst of newcomers must not evict.
+   */
+  baselinesNotKept: number;
   findings: number;
   alertsEmitted: number;
 }
@@ -65,12 +78,14 @@ export interface DetectionStats {
  * workload's window is judged by every detector against its baseline, then learned.
  */
 export class DetectionStage implements RecordStage {
-  readonly stats: DetectionStats = { late: 0, windowsClosed: 0, judgingMs: 0, findings: 0, alertsEmitted: 0 };
+  readonly stats: DetectionStats = { late: 0, windowsClosed: 0, judgingMs: 0, droppedStateBudget: 0, baselinesNotKept: 0, findings: 0, alertsEmitted: 0 };
   readonly baselines: LruMap<string, WorkloadBaseline>;
   readonly peerGroups = new PeerGroups();
   readonly dns = new DnsCorrelator();
   private readonly options: DetectionStageOptions;
   private readonly open = new Map<number, Map<string, WindowStats>>();
+  private openWindows = 0;
+  private readonly maxOpenWindows: number;
   private newest = Number.NEGATIVE_INFINITY;
   private readonly lanes = new Map<string, { newest: number; seenAt: number }>();
   private readonly idleLaneMs: number;
@@ -81,6 +96,7 @@ export class DetectionStage implements RecordStage {
   constructor(options: DetectionStageOptions) {
     this.options = options;
     this.baselines = new LruMap(options.maxWorkloads, undefined, { weigh: baselineBytes, maxWeight: options.maxStateBytes ?? Number.POSITIVE_INFINITY });
+    this.maxOpenWindows = options.maxOpenWindows ?? Number.POSITIVE_INFINITY;
     this.idleLaneMs = options.idleLaneMs ?? 30_000;
     this.clock = options.clock ?? Date.now;
   }
@@ -180,13 +196,19 @@ export class DetectionStage implements RecordStage {
     else this.addDnsRecord(record, bucket);
   }
 
-  private window(bucket: number, identity: WorkloadIdentity): WindowStats {
+  /** The workload's open window of `bucket`; undefined (counted) past maxOpenWindows for a workload without a baseline. */
+  private window(bucket: number, identity: WorkloadIdentity): WindowStats | undefined {
     let windows = this.open.get(bucket);
     if (windows === undefined) this.open.set(bucket, (windows = new Map()));
     let window = windows.get(identity.key);
     if (window === undefined) {
+      if (this.openWindows >= this.maxOpenWindows && this.baselines.peek(identity.key) === undefined) {
+        this.stats.droppedStateBudget++;
+        return undefined;
+      }
       window = emptyWindow(identity.key, identity.workload, bucket, bucket + this.options.settings.windowMs);
       windows.set(identity.key, window);
+      this.openWindows++;
     }
     return window;
   }
@@ -197,11 +219,12 @@ export class DetectionStage implements RecordStage {
     // Calico and Hubble report a pod-to-pod flow from both ends: count each side once.
     if (src.kind === 'pod' && (flow.reporter !== 'dst' || dst.kind !== 'pod')) {
       const window = this.window(bucket, resolver.identify(src));
-      addOutgoing(window, flow, this.peerOf(flow, window.key));
+      if (window !== undefined) addOutgoing(window, flow, this.peerOf(flow, window.key));
     }
     if (dst.kind === 'pod' && (flow.reporter !== 'src' || src.kind !== 'pod')) {
       const viaGateway = src.kind === 'pod' && this.isIngressGateway(src);
-      addIncoming(this.window(bucket, resolver.identify(dst)), flow, viaGateway);
+      const window = this.window(bucket, resolver.identify(dst));
+      if (window !== undefined) addIncoming(window, flow, viaGateway);
     }
   }
 
@@ -228,6 +251,7 @@ export class DetectionStage implements RecordStage {
   private addDnsRecord(dns: DnsRecord, bucket: number): void {
     if (dns.client.kind !== 'pod') return;
     const window = this.window(bucket, this.options.resolver.identify(dns.client));
+    if (window === undefined) return;
     this.dns.observe(dns, window.key);
     addDns(window, dns);
   }
@@ -240,9 +264,13 @@ export class DetectionStage implements RecordStage {
     for (const bucket of ready) {
       const windows = this.open.get(bucket)!;
       this.open.delete(bucket);
+      this.openWindows -= windows.size;
       const findings: Finding[] = [];
+      // Every workload of the window is as recent as any other: touched before judging, so the
+      // evictions new workloads cause fall on workloads idle in this window.
+      for (const key of windows.keys()) this.baselines.get(key);
       for (const window of windows.values()) {
-        findings.push(...this.judge(window));
+        findings.push(...this.judge(window, windows));
         this.options.onWindow?.(window, this.baselines.peek(window.key));
       }
       this.stats.findings += findings.length;
@@ -258,20 +286,20 @@ export class DetectionStage implements RecordStage {
     return alerts;
   }
 
-  private judge(window: WindowStats): Finding[] {
+  private judge(window: WindowStats, bucket: Map<string, WindowStats>): Finding[] {
     this.stats.windowsClosed++;
     let baseline = this.baselines.get(window.key);
-    if (baseline === undefined) {
-      baseline = createBaseline(window.key, window.workload, window.start);
-      this.baselines.set(window.key, baseline);
-    }
+    const fresh = baseline === undefined;
+    baseline ??= createBaseline(window.key, window.workload, window.start);
     const { learningMs, learningWindows, settings } = this.options;
     const learned = baseline.windows >= learningWindows && window.start - baseline.firstSeen >= learningMs;
     const ctx = { baseline, learned, peerGroups: this.peerGroups, settings };
     const findings: Finding[] = [];
     for (const { detector, params } of this.options.detectors) findings.push(...detector.evaluate(window, ctx, params));
     updateBaseline(baseline, window);
-    this.baselines.reweigh(window.key);
+    if (!fresh) this.baselines.reweigh(window.key);
+    else if (this.baselines.wouldEvict(baselineBytes(baseline)) && bucket.has(this.baselines.oldestKey()!)) this.stats.baselinesNotKept++;
+    else this.baselines.set(window.key, baseline);
     this.peerGroups.update(window);
     return findings;
   }

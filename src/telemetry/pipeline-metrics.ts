@@ -101,12 +101,14 @@ export class PipelineMetrics {
 
   observeDetection(detection: DetectionStage, clock: () => number = Date.now): void {
     this.counterFrom('flowhound_records_late', 'Records that arrived after their window closed (not judged)', () => [[detection.stats.late, {}]]);
+    this.counterFrom('flowhound_records_dropped', 'Record sides not counted, by reason (state_budget: too many workload windows open for detection.max_state_mb; workloads with a baseline are always counted)', () => [[detection.stats.droppedStateBudget, { reason: 'state_budget' }]]);
     this.counterFrom('flowhound_windows_judged', 'Workload windows judged by the detectors', () => [[detection.stats.windowsClosed, {}]]);
     this.counterFrom('flowhound_baseline_evictions', 'Workload baselines evicted (least recently active first) to stay within detection.max_state_mb and detection.max_workloads', () => [[detection.baselines.evictions, {}]]);
     this.gaugeFrom('flowhound_state_bytes', 'Bytes of detection state held by workload baselines (estimate), bounded by detection.max_state_mb', () => [[detection.stateBytes, {}]]);
     this.gaugeFrom('flowhound_state_budget_bytes', 'detection.max_state_mb in bytes: baselines are evicted, least recently active first, past it', () =>
       Number.isFinite(detection.stateBudgetBytes) ? [[detection.stateBudgetBytes, {}]] : []);
     this.gaugeFrom('flowhound_baselines', 'Workload baselines held', () => [[detection.baselines.size, {}]]);
+    this.counterFrom('flowhound_baselines_not_kept', 'New workloads judged on a fresh baseline that was not kept: detection.max_state_mb was full of workloads active in the same window', () => [[detection.stats.baselinesNotKept, {}]]);
     this.gaugeFrom('flowhound_event_time_lag_seconds', 'Wall clock minus the newest event time seen', () =>
       Number.isFinite(detection.newestEventTime) ? [[(clock() - detection.newestEventTime) / 1000, {}]] : []);
     this.gaugeFrom('flowhound_watermark_seconds', 'Event time up to which every window is closed (UNIX seconds)', () =>

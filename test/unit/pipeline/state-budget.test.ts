@@ -34,6 +34,21 @@ describe('detection.max_state_mb', () => {
     expect(s.baselines.peek('prod-eu/ml-serve/llm-infer')?.windows).toBe(40);
   });
 
+  it('bounds the windows open at once: a burst of invented workloads in one window is dropped and counted, known workloads are not', async () => {
+    const s = stage({ max_state_mb: 8 }); // 10,000 open windows at the least
+    const db = pod('prod-eu', 'data', 'postgres');
+    const steady = pod('prod-eu', 'ml-serve', 'llm-infer');
+    for (let w = 0; w < 30; w++) await s.process([flow(T0 + w * MIN5, steady, db, { dstPort: 5432 })]);
+    const burst = T0 + 30 * MIN5;
+    await s.process(Array.from({ length: 30_000 }, (_, i) => flow(burst, pod('prod-eu', 'x', `fake-${i}`), db, { dstPort: 5432 })));
+    await s.process([flow(burst, steady, db, { dstPort: 5432 })]); // arrives after the burst
+    await s.close();
+    // The previous window closes once the burst's first record is in: 10,000 fakes get a window,
+    // 20,000 do not; llm-infer has a baseline and is counted after the burst.
+    expect(s.stats.droppedStateBudget).toBe(20_000);
+    expect(s.baselines.peek('prod-eu/ml-serve/llm-infer')?.windows).toBe(31);
+  });
+
   it('counts what a baseline holds, so a budget of N MB holds roughly N MB of baselines', async () => {
     const s = stage({ max_state_mb: 1024 });
     const db = pod('prod-eu', 'data', 'postgres');
