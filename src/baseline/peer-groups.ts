@@ -1,5 +1,6 @@
 import type { Role } from '../model/workload.ts';
 import type { WindowStats } from './window-stats.ts';
+import type { WorkloadBaseline } from './workload-baseline.ts';
 
 const LIMITS = { membersPerRole: 4_096, edgesPerRole: 8_192, holdersPerEdge: 256 };
 
@@ -24,7 +25,12 @@ export class PeerGroups {
     return { share: Math.min(1, others / members), members };
   }
 
-  update(window: WindowStats): void {
+  /**
+   * Adds the window's edges and domains to its role's view. With the workload's baseline from
+   * before the window, edges and domains it already knew are skipped: they were added the
+   * window it learned them (the view never forgets, so adding them again changes nothing).
+   */
+  update(window: WindowStats, before?: WorkloadBaseline): void {
     const role = window.workload.role;
     let members = this.members.get(role);
     if (members === undefined) this.members.set(role, (members = new Set()));
@@ -39,7 +45,7 @@ export class PeerGroups {
       }
       if (holders.size < LIMITS.holdersPerEdge) holders.add(window.key);
     };
-    for (const [edgeKey, edge] of window.edges) if (edge.denied < edge.connections) add(edgeKey);
-    for (const domain of window.domains.keys()) add(`dns:${domain}`);
+    for (const [edgeKey, edge] of window.edges) if (edge.denied < edge.connections && before?.peers.has(edgeKey) !== true) add(edgeKey);
+    for (const domain of window.domains.keys()) if (before?.domains.has(domain) !== true) add(`dns:${domain}`);
   }
 }

@@ -28,14 +28,16 @@ export const beaconing: Detector<typeof defaults> = {
   defaults,
   evaluate(window, ctx, params) {
     if (window.workload.role === 'gateway') return [];
-    const current = new Map<string, { connections: number; bytes: number; edgeKey: string; port: number }>();
+    let current: Map<string, { connections: number; bytes: number; edgeKey: string; port: number }> | undefined;
     for (const [edgeKey, edge] of window.edges) {
       if (edge.peerKind !== 'public' || edge.denied === edge.connections) continue;
+      current ??= new Map();
       const seen = current.get(edge.peer) ?? { connections: 0, bytes: 0, edgeKey, port: edge.port };
       seen.connections += edge.connections;
       seen.bytes += edge.bytesOut + edge.bytesIn;
       current.set(edge.peer, seen);
     }
+    if (current === undefined) return [];
     const out: Finding[] = [];
     for (const [destination, now] of current) {
       const r = ctx.baseline.recurring.get(destination);

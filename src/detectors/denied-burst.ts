@@ -24,8 +24,8 @@ export const deniedBurst: Detector<typeof defaults> = {
   evaluate(window, ctx, params) {
     const floor = ctx.learned ? params.min_denied : params.min_denied_unlearned;
     const out: Finding[] = [];
-    const outgoing = robust(ctx.baseline.denied);
-    if (window.denied >= floor && window.denied >= params.factor * outgoing.p95) {
+    const outgoing = window.denied >= floor ? robust(ctx.baseline.denied) : undefined;
+    if (outgoing !== undefined && window.denied >= params.factor * outgoing.p95) {
       const targets = [...window.edges.values()].filter((e) => e.denied > 0).sort((a, b) => b.denied - a.denied);
       out.push(finding(this, window, {
         peer: 'denied-out',

@@ -22,6 +22,10 @@ export const ipSweep: Detector<typeof defaults> = {
   defaults,
   evaluate(window, ctx, params) {
     if (window.workload.role === 'system') return [];
+    // Nothing reaches the absolute floor: no need to read the history.
+    let widest = 0;
+    for (const targets of window.targetsByPort.values()) widest = Math.max(widest, targets.size);
+    if (widest < params.min_targets) return [];
     const usual = robust(ctx.baseline.fanOut);
     const floor = Math.max(params.min_targets, usual.n > 0 ? params.fan_out_factor * usual.p95 : 0);
     const out: Finding[] = [];

@@ -22,10 +22,11 @@ export const portScan: Detector<typeof defaults> = {
   defaults,
   evaluate(window, ctx, params) {
     const out: Finding[] = [];
-    const usualFanOut = robust(ctx.baseline.fanOut).p95;
+    let usualFanOut: number | undefined;
     for (const [target, ports] of window.portsByTarget) {
       const n = ports.size;
       if (n < params.min_ports) continue;
+      usualFanOut ??= robust(ctx.baseline.fanOut).p95;
       const sample = [...ports.values].sort((a, b) => a - b).slice(0, 20);
       out.push(finding(this, window, {
         peer: `ports-on:${target}`,

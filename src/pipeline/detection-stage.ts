@@ -296,11 +296,11 @@ export class DetectionStage implements RecordStage {
     const ctx = { baseline, learned, peerGroups: this.peerGroups, settings };
     const findings: Finding[] = [];
     for (const { detector, params } of this.options.detectors) findings.push(...detector.evaluate(window, ctx, params));
+    this.peerGroups.update(window, baseline);
     updateBaseline(baseline, window);
     if (!fresh) this.baselines.reweigh(window.key);
     else if (this.baselines.wouldEvict(baselineBytes(baseline)) && bucket.has(this.baselines.oldestKey()!)) this.stats.baselinesNotKept++;
     else this.baselines.set(window.key, baseline);
-    this.peerGroups.update(window);
     return findings;
   }
 
