@@ -15,6 +15,9 @@ import { Message, MessageHeader, RecordBatchReader, vectorFromArray, type Record
  * - Older files without it (apache-arrow's writer puts the schema only in the footer) are read
  *   by random access when uncompressed; gzip-compressed, they can only be read whole, as before.
  *
+ * flowhound's record readers go through ipc-columns.ts, which reads the IPC messages itself
+ * (only the columns it needs) and comes here only for layouts it does not read.
+ *
  * After each batch the dictionaries are copied out of the message bodies they were sliced
  * from: a delta is a view into the chunk it arrived in, so keeping the concatenated deltas
  * would otherwise keep every such chunk of the file alive.
@@ -56,16 +59,21 @@ async function openReader(path: string): Promise<Reader> {
   return RecordBatchReader.from(bytes.from(0));
 }
 
-/**
- * Large chunks, and room to decompress ahead: zlib works on the thread pool while the batch
- * before is being processed, and Arrow joins fewer chunks into each message.
- */
+/** Reads of compressed bytes (each is about 17 times as much Arrow data). */
 const CHUNK_BYTES = 1 << 20;
+/**
+ * zlib inflates on the thread pool one output chunk per task, and starts the next task only
+ * on a main-thread turn after the last one: larger chunks mean fewer turns (and fewer reads
+ * straddling two chunks, which ipc-columns.ts must copy). It does not inflate ahead while the
+ * main thread is busy, so the buffer only needs to hold a chunk or so ahead.
+ */
+const INFLATE_CHUNK_BYTES = 4 << 20;
+const INFLATE_AHEAD_BYTES = 16 << 20;
 
-function gunzipped(path: string): Readable {
+export function gunzipped(path: string, chunkBytes = INFLATE_CHUNK_BYTES): Readable {
   const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   // zlib streams take Transform options too (types/node lists only the zlib ones).
-  const options: ZlibOptions & { highWaterMark: number } = { chunkSize: CHUNK_BYTES, highWaterMark: 4 * CHUNK_BYTES };
+  const options: ZlibOptions & { highWaterMark: number } = { chunkSize: chunkBytes, highWaterMark: Math.max(chunkBytes, INFLATE_AHEAD_BYTES) };
   const gunzip = createGunzip(options);
   file.on('error', (error) => gunzip.destroy(error));
   gunzip.on('close', () => file.destroy());

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { constants, gunzipSync } from 'node:zlib';
-import type { Data, RecordBatch, Vector } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import { FlowhoundError } from '../errors.ts';
 import type { DnsAnswer, DnsRecord } from '../model/dns-record.ts';
 import type { Endpoint, EndpointKind } from '../model/endpoint.ts';
@@ -10,8 +10,8 @@ import type { NormalizedRecord } from '../model/normalized-record.ts';
 import type { RecordFormat } from '../model/record-format.ts';
 import { recordKey, type KeyedEndpoint } from '../model/workload.ts';
 import type { RecordOriginals } from '../pipeline/record-originals.ts';
-import { readArrowBatches } from './arrow-input.ts';
-import { checkSchema } from './record-schema.ts';
+import { columnsOfBatch, readColumnBatches, viewOf, type ColumnBatch, type ColumnData } from './ipc-columns.ts';
+import { checkSchema, COLUMNS } from './record-schema.ts';
 
 const isArrowHead = (head: Buffer) => head.length >= 6 && (head.toString('latin1', 0, 6) === 'ARROW1' || head.readUInt32LE(0) === 0xffffffff);
 
@@ -38,69 +38,132 @@ export async function isArrowFile(path: string): Promise<boolean> {
 }
 
 /**
- * Column-wise reading of one batch, straight from its buffers: dictionary columns as their
- * indices plus the entries (decoded once per dictionary, not once per row), numbers from their
- * typed arrays, plain strings decoded only for the rows that have one. The original lines,
- * the largest column, are decoded only when asked for.
+ * Column-wise reading of one batch, straight from its buffers (ipc-columns.ts): dictionary
+ * columns as their indices plus the entries (decoded once per dictionary, not once per row),
+ * numbers from their typed arrays, plain strings decoded only for the rows that have one.
+ * The original lines, the largest column, are read only when asked for.
  */
-type Column = Data | undefined;
+type Column = ColumnData | undefined;
 
-/** Validity of row `i` (every row valid when the column has no nulls). */
-const isValid = (data: Data, i: number): boolean => {
-  if (data.nullCount === 0) return true;
-  const pos = data.offset + i;
-  return (data.nullBitmap[pos >> 3]! & (1 << (pos & 7))) !== 0;
-};
+/** Whether row `i` of a column with this validity bitmap is valid (undefined: no nulls). */
+const valid = (validity: Uint8Array | undefined, i: number): boolean => validity === undefined || (validity[i >> 3]! & (1 << (i & 7))) !== 0;
 
-/** Decoded entries of each dictionary vector, kept while the vector lives (it changes only with a delta). */
-const decodedDictionaries = new WeakMap<Vector, string[]>();
+const NO_ENTRIES: (string | null)[] = [];
 
-function entriesOf(dictionary: Vector): string[] {
-  let entries = decodedDictionaries.get(dictionary);
-  if (entries === undefined) {
-    entries = dictionary.toArray() as string[];
-    decodedDictionaries.set(dictionary, entries);
+/** A dictionary column: indices into its entries, read in place (validity checked per row). */
+class Dict {
+  private readonly keys: Int32Array;
+  private readonly validity: Uint8Array | undefined;
+  readonly entries: (string | null)[];
+
+  constructor(data: Column, rows: number) {
+    this.keys = data === undefined ? new Int32Array(0) : viewOf(Int32Array, data.values, rows);
+    // An absent column: every row null.
+    this.validity = data === undefined ? new Uint8Array((rows + 7) >> 3) : data.validity;
+    this.entries = data?.entries ?? NO_ENTRIES;
   }
-  return entries;
+
+  /** Entry index of row i, -1 where null. */
+  index(i: number): number {
+    return valid(this.validity, i) ? (this.keys[i] ?? -1) : -1;
+  }
+
+  /** Value of row i (undefined where null, as a plain column's). */
+  at(i: number): string | undefined {
+    const k = this.index(i);
+    return k < 0 ? undefined : (this.entries[k] ?? undefined);
+  }
 }
 
-/** A dictionary column's entry index per row, -1 where null (or where the column is absent). */
-function indicesOf(data: Column, rows: number): Int32Array {
-  const out = new Int32Array(rows);
-  if (data === undefined) return out.fill(-1);
-  const keys = data.values as Int32Array;
-  if (data.nullCount === 0) out.set(keys.subarray(0, rows));
-  else for (let i = 0; i < rows; i++) out[i] = isValid(data, i) ? keys[i]! : -1;
-  return out;
+const dictOf = (data: Column, rows: number): Dict => new Dict(data, rows);
+const entryAt = (d: Dict, i: number): string | undefined => d.at(i);
+
+type Utf8Buffer = Buffer & { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
+
+/**
+ * Strings of plain columns that repeat from row to row and batch to batch (pods, IPs), by
+ * their bytes: a direct-mapped table of the last ASCII string seen per hash slot. A hit costs
+ * a hash and a compare of a few dozen bytes instead of a decoded string per row, and the
+ * rows share one string (whose hash is computed once, where detection keys maps on it).
+ */
+const STRING_SLOTS = 1 << 14;
+const cachedStrings: (string | undefined)[] = new Array(STRING_SLOTS).fill(undefined);
+
+function cachedString(bytes: Utf8Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length > 64) return bytes.utf8Slice(start, end);
+  // Hashed on the length and the last 12 bytes (where pod names and IPs differ); compared whole.
+  let hash = Math.imul(0x811c9dc5 ^ length, 0x01000193);
+  for (let k = Math.max(start, end - 12); k < end; k++) hash = Math.imul(hash ^ bytes[k]!, 0x01000193);
+  const slot = (hash ^ (hash >>> 15)) & (STRING_SLOTS - 1);
+  const known = cachedStrings[slot];
+  if (known !== undefined && known.length === length) {
+    // Cached strings are ASCII: equal chars mean equal bytes.
+    let k = 0;
+    while (k < length && known.charCodeAt(k) === bytes[start + k]) k++;
+    if (k === length) return known;
+  }
+  let high = 0;
+  for (let k = start; k < end; k++) high |= bytes[k]!;
+  if (high >= 0x80) return bytes.utf8Slice(start, end);
+  const s = bytes.latin1Slice(start, end);
+  cachedStrings[slot] = s;
+  return s;
 }
 
-/** A string column's values (dictionary or plain Utf8), undefined where null. */
+/** A plain Utf8 column (`cached`: through the string cache). */
+class Utf8Column {
+  private readonly offsets: Int32Array;
+  private readonly bytes: Utf8Buffer;
+  private readonly validity: Uint8Array | undefined;
+  private readonly cached: boolean;
+  readonly present: boolean;
+
+  constructor(data: Column, cached = false) {
+    this.present = data !== undefined && data.nullCount < data.length;
+    this.offsets = data?.offsets ?? new Int32Array(0);
+    this.bytes = (data === undefined ? Buffer.alloc(0) : Buffer.from(data.values.buffer, data.values.byteOffset, data.values.byteLength)) as Utf8Buffer;
+    this.validity = data?.validity;
+    this.cached = cached;
+  }
+
+  at(i: number): string | undefined {
+    if (!this.present || !valid(this.validity, i)) return undefined;
+    // utf8Slice: what toString('utf8', …) calls, without its argument checks (a call per row and column).
+    return this.cached ? cachedString(this.bytes, this.offsets[i]!, this.offsets[i + 1]!) : this.bytes.utf8Slice(this.offsets[i]!, this.offsets[i + 1]!);
+  }
+}
+
+/** A string column's values, plain or dictionary (version 1 had dictionary qname and dst_fqdns). */
 interface Strings {
   at(i: number): string | undefined;
 }
 
-const NO_STRINGS: Strings = { at: () => undefined };
-
-function stringsOf(data: Column): Strings {
-  if (data === undefined) return NO_STRINGS;
-  if (data.dictionary !== undefined) {
-    const entries = entriesOf(data.dictionary);
-    const keys = data.values as Int32Array;
-    return { at: (i) => (isValid(data, i) ? entries[keys[i]!] : undefined) };
+function stringsOf(data: Column, rows: number): Strings {
+  if (data?.entries !== undefined) {
+    return dictOf(data, rows);
   }
-  const offsets = data.valueOffsets as Int32Array;
-  const bytes = Buffer.from(data.values.buffer, data.values.byteOffset, data.values.byteLength);
-  return { at: (i) => (isValid(data, i) ? bytes.toString('utf8', offsets[i]!, offsets[i + 1]!) : undefined) };
+  return new Utf8Column(data);
 }
 
-/** A Float64 or Int32 column's values, undefined where null. */
-function numberAt(data: Column, i: number): number | undefined {
-  return data === undefined || !isValid(data, i) ? undefined : (data.values as Float64Array | Int32Array)[i]!;
+/** A Float64 or Int32 column: values and validity. */
+class Numbers {
+  readonly values: Float64Array | Int32Array;
+  readonly validity: Uint8Array | undefined;
+
+  constructor(data: Column, rows: number, Type: typeof Float64Array | typeof Int32Array) {
+    this.values = data === undefined ? new Type(0) : viewOf(Type as typeof Float64Array, data.values, rows);
+    this.validity = data === undefined ? new Uint8Array((rows + 7) >> 3) : data.validity;
+  }
+
+  at(i: number): number | undefined {
+    return valid(this.validity, i) ? this.values[i] : undefined;
+  }
 }
 
 /** A millisecond timestamp column as numbers, read from the 64-bit words without BigInts. */
-function timesOf(data: Data, rows: number): Float64Array {
-  const words = new Int32Array(data.values.buffer, data.values.byteOffset, rows * 2);
+function timesOf(data: ColumnData, rows: number): Float64Array {
+  const words = viewOf(Int32Array, data.values, rows * 2);
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) out[i] = (words[2 * i]! >>> 0) + words[2 * i + 1]! * 4294967296;
   return out;
@@ -121,66 +184,139 @@ function labelsFrom(json: string): Record<string, string> {
   return labels;
 }
 
+/** Parsed label set per entry of a labels dictionary, filled on first use (entries only grow while deltas arrive). */
+const parsedLabels = new WeakMap<(string | null)[], (Record<string, string> | undefined)[]>();
+
+/**
+ * Endpoints repeat: one frozen object per distinct combination of their columns (dictionary
+ * indices, pod, IP) is shared by every row that has it (records are read-only downstream).
+ * Valid while the dictionaries are the same arrays (a replacement makes a new one); bounded.
+ */
+interface CachedEndpoint {
+  /** (kind, cluster) and (namespace, labels) entry indices, each pair exact in a double (indices < 2^26). */
+  a: number;
+  b: number;
+  workloadKind: number;
+  pod: string | undefined;
+  ip: string | undefined;
+  endpoint: Endpoint;
+}
+
+const ENDPOINT_CACHE_LIMIT = 50_000;
+
+class EndpointCache {
+  private dictionaries: (string | null)[][] = [];
+  /** Workload index + 1 → IP (else pod, else '') → endpoints. */
+  private byWorkload: (Map<string, CachedEndpoint[]> | undefined)[] = [];
+  private size = 0;
+
+  /** Starts a batch with these dictionaries (clears the cache if any was replaced). */
+  use(dictionaries: (string | null)[][]): void {
+    const same = dictionaries.length === this.dictionaries.length && dictionaries.every((d, k) => d === this.dictionaries[k]);
+    if (!same || this.size > ENDPOINT_CACHE_LIMIT) {
+      this.dictionaries = dictionaries;
+      this.byWorkload = [];
+      this.size = 0;
+    }
+  }
+
+  get(workload: number, a: number, b: number, workloadKind: number, pod: string | undefined, ip: string | undefined): Endpoint | undefined {
+    const list = this.byWorkload[workload + 1]?.get(ip ?? pod ?? '');
+    if (list === undefined) return undefined;
+    for (let k = 0; k < list.length; k++) {
+      const e = list[k]!;
+      if (e.a === a && e.b === b && e.workloadKind === workloadKind && e.pod === pod && e.ip === ip) return e.endpoint;
+    }
+    return undefined;
+  }
+
+  set(workload: number, a: number, b: number, workloadKind: number, pod: string | undefined, ip: string | undefined, endpoint: Endpoint): void {
+    const byKey = (this.byWorkload[workload + 1] ??= new Map());
+    const key = ip ?? pod ?? '';
+    let list = byKey.get(key);
+    if (list === undefined) byKey.set(key, (list = []));
+    list.push({ a, b, workloadKind, pod, ip, endpoint });
+    this.size++;
+  }
+}
+
+/** Caches that outlive a batch (dictionaries do): one per side. */
+interface ReaderState {
+  src: EndpointCache;
+  dst: EndpointCache;
+}
+
+const newState = (): ReaderState => ({ src: new EndpointCache(), dst: new EndpointCache() });
+
 /** One endpoint's columns (`src_*` or `dst_*`) of a batch. */
 class EndpointColumns {
-  private readonly kind: Int32Array;
-  private readonly kinds: string[];
-  private readonly cluster: Int32Array;
-  private readonly clusters: string[];
-  private readonly namespace: Int32Array;
-  private readonly namespaces: string[];
-  private readonly workload: Int32Array;
-  private readonly workloads: string[];
-  private readonly workloadKind: Int32Array;
-  private readonly workloadKinds: string[];
-  private readonly labels: Int32Array;
-  private readonly labelTexts: string[];
-  /** Parsed label set per dictionary entry, filled on first use. */
-  private readonly labelSets: (Record<string, string> | undefined)[] = [];
-  private readonly pod: Strings;
-  private readonly ip: Strings;
+  private readonly kind: Dict;
+  private readonly cluster: Dict;
+  private readonly namespace: Dict;
+  private readonly workload: Dict;
+  private readonly workloadKind: Dict;
+  private readonly labels: Dict;
+  /** Parsed label set per dictionary entry. */
+  private readonly labelSets: (Record<string, string> | undefined)[];
+  private readonly pod: Utf8Column;
+  private readonly ip: Utf8Column;
+  private readonly cache: EndpointCache;
 
-  constructor(batch: RecordBatch, side: 'src' | 'dst') {
-    const rows = batch.numRows;
-    const dict = (name: string): [Int32Array, string[]] => {
-      const data = batch.getChild(`${side}_${name}`)?.data[0];
-      return [indicesOf(data, rows), data?.dictionary === undefined ? [] : entriesOf(data.dictionary)];
-    };
-    [this.kind, this.kinds] = dict('kind');
-    [this.cluster, this.clusters] = dict('cluster');
-    [this.namespace, this.namespaces] = dict('namespace');
-    [this.workload, this.workloads] = dict('workload');
-    [this.workloadKind, this.workloadKinds] = dict('workload_kind');
-    [this.labels, this.labelTexts] = dict('labels');
-    this.pod = stringsOf(batch.getChild(`${side}_pod`)?.data[0]);
-    this.ip = stringsOf(batch.getChild(`${side}_ip`)?.data[0]);
+  constructor(batch: ColumnBatch, side: 'src' | 'dst', cache: EndpointCache) {
+    const rows = batch.rows;
+    const dict = (name: string): Dict => dictOf(batch.column(`${side}_${name}`), rows);
+    this.kind = dict('kind');
+    this.cluster = dict('cluster');
+    this.namespace = dict('namespace');
+    this.workload = dict('workload');
+    this.workloadKind = dict('workload_kind');
+    this.labels = dict('labels');
+    let sets = parsedLabels.get(this.labels.entries);
+    if (sets === undefined) parsedLabels.set(this.labels.entries, (sets = []));
+    this.labelSets = sets;
+    this.pod = new Utf8Column(batch.column(`${side}_pod`), true);
+    this.ip = new Utf8Column(batch.column(`${side}_ip`), true);
+    this.cache = cache;
+    cache.use([this.kind.entries, this.cluster.entries, this.namespace.entries, this.workload.entries, this.workloadKind.entries, this.labels.entries]);
   }
 
   at(i: number): Endpoint | undefined {
-    const kind = this.kind[i]!;
+    const kind = this.kind.index(i);
     if (kind < 0) return undefined;
-    const c = this.cluster[i]!;
-    const n = this.namespace[i]!;
-    const w = this.workload[i]!;
-    const e: Endpoint = {
-      cluster: c < 0 ? '' : this.clusters[c]!,
-      namespace: n < 0 ? '' : this.namespaces[n]!,
-      workload: w < 0 ? '' : this.workloads[w]!,
-      labels: this.labelsAt(this.labels[i]!),
-      kind: this.kinds[kind] as EndpointKind,
-    };
-    const workloadKind = this.workloadKind[i]!;
-    if (workloadKind >= 0) e.workloadKind = this.workloadKinds[workloadKind]!;
     const pod = this.pod.at(i);
-    if (pod !== undefined) e.pod = pod;
     const ip = this.ip.at(i);
-    if (ip !== undefined) e.ip = ip;
+    const c = this.cluster.index(i);
+    const n = this.namespace.index(i);
+    const w = this.workload.index(i);
+    const workloadKind = this.workloadKind.index(i);
+    const l = this.labels.index(i);
+    // (kind, cluster) and (namespace, labels) as two exact doubles; beyond 2^26 entries, no sharing.
+    const cacheable = (kind | c | n | l) < 67108863;
+    const a = (kind + 1) * 67108864 + (c + 1);
+    const b = (n + 1) * 67108864 + (l + 1);
+    const known = cacheable ? this.cache.get(w, a, b, workloadKind, pod, ip) : undefined;
+    if (known !== undefined) return known;
+    // Every field in one literal (one shape for all endpoints; absent ones undefined, in the
+    // order the parsers add them, so JSON and equality see the same endpoint).
+    const e: Endpoint = {
+      cluster: c < 0 ? '' : (this.cluster.entries[c] ?? ''),
+      namespace: n < 0 ? '' : (this.namespace.entries[n] ?? ''),
+      workload: w < 0 ? '' : (this.workload.entries[w] ?? ''),
+      labels: this.labelsAt(l),
+      kind: this.kind.entries[kind] as EndpointKind,
+      workloadKind: workloadKind < 0 ? undefined : (this.workloadKind.entries[workloadKind] ?? undefined),
+      pod,
+      ip,
+    };
+    if (cacheable) this.cache.set(w, a, b, workloadKind, pod, ip, Object.freeze(e));
     return e;
   }
 
   private labelsAt(index: number): Record<string, string> {
     if (index < 0) return NO_LABELS;
-    return (this.labelSets[index] ??= labelsFrom(this.labelTexts[index]!));
+    const text = this.labels.entries[index];
+    if (text === null || text === undefined) return NO_LABELS;
+    return (this.labelSets[index] ??= labelsFrom(text));
   }
 }
 
@@ -193,125 +329,190 @@ export interface ArrowRow {
 
 const servicePort = (port: string): number | string => (/^\d+$/.test(port) ? Number(port) : port);
 
+/** dstFqdns of the flows that have none: shared, as the records are read-only downstream. */
+const NO_FQDNS: string[] = Object.freeze([]) as unknown as string[];
+const NO_ANSWERS: DnsAnswer[] = Object.freeze([]) as unknown as DnsAnswer[];
+
+/**
+ * Values parsed from a column's text (comma-joined FQDNs, JSON answers), frozen and shared by
+ * the rows with the same text: they repeat (a name resolves to the same addresses all day).
+ * Bounded: cleared when full.
+ */
+class ParsedCache<T> {
+  private readonly values = new Map<string, T>();
+  private readonly parse: (text: string) => T;
+
+  constructor(parse: (text: string) => T) {
+    this.parse = parse;
+  }
+
+  get(text: string): T {
+    let value = this.values.get(text);
+    if (value === undefined) {
+      value = this.parse(text);
+      if (this.values.size >= 10_000) this.values.clear();
+      this.values.set(text, value);
+    }
+    return value;
+  }
+}
+
+const fqdnLists = new ParsedCache((text) => Object.freeze(text.split(',')) as string[]);
+const answerLists = new ParsedCache((text) => Object.freeze((JSON.parse(text) as DnsAnswer[]).map((answer) => Object.freeze(answer))) as DnsAnswer[]);
+
 /** The record columns of one batch, and the records built from them. */
 class BatchRecords {
   readonly rows: number;
-  readonly label: Strings;
-  readonly original: Strings;
-  private readonly kind: Strings;
-  private readonly format: Strings;
+  private readonly kind: Dict;
+  private flowKind = -2;
+  private readonly format: Dict;
   private readonly windowStart: Float64Array;
   private readonly windowEnd: Float64Array;
   private readonly src: EndpointColumns;
   private readonly dst: EndpointColumns;
-  private readonly node: Strings;
-  private readonly serviceName: Strings;
-  private readonly serviceNamespace: Strings;
-  private readonly servicePort: Strings;
+  private readonly node: Dict;
+  private readonly serviceName: Dict;
+  private readonly serviceNamespace: Dict;
+  private readonly servicePort: Dict;
   private readonly fqdns: Strings;
-  private readonly protocol: Strings;
-  private readonly action: Strings;
-  private readonly reporter: Strings;
-  private readonly denyReason: Strings;
+  private readonly protocol: Dict;
+  private readonly action: Dict;
+  private readonly reporter: Dict;
+  private readonly denyReason: Dict;
   private readonly qname: Strings;
-  private readonly qtype: Strings;
-  private readonly rcode: Strings;
-  private readonly answers: Strings;
-  private readonly srcPort: Column;
-  private readonly dstPort: Column;
-  private readonly bytesToDst: Column;
-  private readonly bytesToSrc: Column;
-  private readonly packetsToDst: Column;
-  private readonly packetsToSrc: Column;
-  private readonly connections: Column;
-  private readonly connectionsStarted: Column;
-  private readonly connectionsCompleted: Column;
-  private readonly count: Column;
-  private readonly latencyMean: Column;
-  private readonly latencyMax: Column;
+  private readonly qtype: Dict;
+  private readonly rcode: Dict;
+  private readonly answers: Utf8Column;
+  private readonly srcPort: Numbers;
+  private readonly dstPort: Numbers;
+  private readonly bytesToDst: Numbers;
+  private readonly bytesToSrc: Numbers;
+  private readonly packetsToDst: Numbers;
+  private readonly packetsToSrc: Numbers;
+  private readonly connections: Numbers;
+  private readonly connectionsStarted: Numbers;
+  private readonly connectionsCompleted: Numbers;
+  private readonly count: Numbers;
+  private readonly latencyMean: Numbers;
+  private readonly latencyMax: Numbers;
+  /** Service reference per (name, namespace, port) entry indices, shared by the rows that have it. */
+  private readonly services = new Map<number, (NonNullable<FlowRecord['dstService']> | undefined)[]>();
 
-  constructor(batch: RecordBatch, originals: boolean) {
-    const child = (name: string): Column => batch.getChild(name)?.data[0];
-    const strings = (name: string) => stringsOf(child(name));
-    this.rows = batch.numRows;
-    this.label = strings('label');
-    this.original = originals ? strings('original') : NO_STRINGS;
-    this.kind = strings('kind');
-    this.format = strings('format');
-    this.windowStart = timesOf(child('window_start')!, this.rows);
-    this.windowEnd = timesOf(child('window_end')!, this.rows);
-    this.src = new EndpointColumns(batch, 'src');
-    this.dst = new EndpointColumns(batch, 'dst');
-    [this.node, this.serviceName, this.serviceNamespace, this.servicePort, this.fqdns, this.protocol, this.action, this.reporter, this.denyReason, this.qname, this.qtype, this.rcode, this.answers] =
-      ['node', 'service_name', 'service_namespace', 'service_port', 'dst_fqdns', 'protocol', 'action', 'reporter', 'deny_reason', 'qname', 'qtype', 'rcode', 'answers'].map(strings) as Strings[] as [Strings, Strings, Strings, Strings, Strings, Strings, Strings, Strings, Strings, Strings, Strings, Strings, Strings];
-    [this.srcPort, this.dstPort, this.bytesToDst, this.bytesToSrc, this.packetsToDst, this.packetsToSrc, this.connections, this.connectionsStarted, this.connectionsCompleted, this.count, this.latencyMean, this.latencyMax] =
-      ['src_port', 'dst_port', 'bytes_to_dst', 'bytes_to_src', 'packets_to_dst', 'packets_to_src', 'connections', 'connections_started', 'connections_completed', 'count', 'latency_mean_ns', 'latency_max_ns'].map(child);
+  constructor(batch: ColumnBatch, state: ReaderState) {
+    const rows = (this.rows = batch.rows);
+    const dict = (name: string) => dictOf(batch.column(name), rows);
+    const floats = (name: string) => new Numbers(batch.column(name), rows, Float64Array);
+    this.kind = dict('kind');
+    this.flowKind = this.kind.entries.indexOf('flow');
+    this.format = dict('format');
+    this.windowStart = timesOf(batch.column('window_start')!, rows);
+    this.windowEnd = timesOf(batch.column('window_end')!, rows);
+    this.src = new EndpointColumns(batch, 'src', state.src);
+    this.dst = new EndpointColumns(batch, 'dst', state.dst);
+    this.node = dict('node');
+    this.serviceName = dict('service_name');
+    this.serviceNamespace = dict('service_namespace');
+    this.servicePort = dict('service_port');
+    this.fqdns = stringsOf(batch.column('dst_fqdns'), rows);
+    this.protocol = dict('protocol');
+    this.action = dict('action');
+    this.reporter = dict('reporter');
+    this.denyReason = dict('deny_reason');
+    this.qname = stringsOf(batch.column('qname'), rows);
+    this.qtype = dict('qtype');
+    this.rcode = dict('rcode');
+    this.answers = new Utf8Column(batch.column('answers'));
+    this.srcPort = new Numbers(batch.column('src_port'), rows, Int32Array);
+    this.dstPort = new Numbers(batch.column('dst_port'), rows, Int32Array);
+    this.bytesToDst = floats('bytes_to_dst');
+    this.bytesToSrc = floats('bytes_to_src');
+    this.packetsToDst = floats('packets_to_dst');
+    this.packetsToSrc = floats('packets_to_src');
+    this.connections = floats('connections');
+    this.connectionsStarted = floats('connections_started');
+    this.connectionsCompleted = floats('connections_completed');
+    this.count = floats('count');
+    this.latencyMean = floats('latency_mean_ns');
+    this.latencyMax = floats('latency_max_ns');
   }
 
   /** Records of rows [from, to). */
   records(from: number, to: number): NormalizedRecord[] {
     const out: NormalizedRecord[] = new Array(to - from);
-    for (let i = from; i < to; i++) out[i - from] = this.kind.at(i) === 'flow' ? this.flow(i) : this.dns(i);
+    const kinds = this.kind;
+    const flow = this.flowKind;
+    for (let i = from; i < to; i++) out[i - from] = flow >= 0 && kinds.index(i) === flow ? this.flow(i) : this.dns(i);
     return out;
   }
 
   private flow(i: number): FlowRecord {
-    const record: FlowRecord = {
-      kind: 'flow', format: this.format.at(i) as RecordFormat, windowStart: this.windowStart[i]!, windowEnd: this.windowEnd[i]!,
+    const fqdns = this.fqdns.at(i);
+    // One literal with every field (one shape; optional ones undefined when absent, last, in
+    // the order they used to be added, so JSON of a record is unchanged).
+    return {
+      kind: 'flow', format: entryAt(this.format, i) as RecordFormat, windowStart: this.windowStart[i]!, windowEnd: this.windowEnd[i]!,
       src: this.src.at(i)!, dst: this.dst.at(i)!,
-      dstFqdns: this.fqdns.at(i)?.split(',') ?? [],
-      protocol: this.protocol.at(i) as Protocol, action: this.action.at(i) as 'allow' | 'deny', reporter: this.reporter.at(i) as 'src' | 'dst' | 'unknown',
-      bytesToDst: numberAt(this.bytesToDst, i)!, bytesToSrc: numberAt(this.bytesToSrc, i)!, packetsToDst: numberAt(this.packetsToDst, i)!, packetsToSrc: numberAt(this.packetsToSrc, i)!,
-      connections: numberAt(this.connections, i)!, connectionsStarted: numberAt(this.connectionsStarted, i)!, connectionsCompleted: numberAt(this.connectionsCompleted, i)!,
+      dstFqdns: fqdns === undefined ? NO_FQDNS : fqdnLists.get(fqdns),
+      protocol: entryAt(this.protocol, i) as Protocol, action: entryAt(this.action, i) as 'allow' | 'deny', reporter: entryAt(this.reporter, i) as 'src' | 'dst' | 'unknown',
+      bytesToDst: this.bytesToDst.at(i)!, bytesToSrc: this.bytesToSrc.at(i)!, packetsToDst: this.packetsToDst.at(i)!, packetsToSrc: this.packetsToSrc.at(i)!,
+      connections: this.connections.at(i)!, connectionsStarted: this.connectionsStarted.at(i)!, connectionsCompleted: this.connectionsCompleted.at(i)!,
+      node: entryAt(this.node, i), srcPort: this.srcPort.at(i), dstPort: this.dstPort.at(i), dstService: this.service(i), denyReason: entryAt(this.denyReason, i),
     };
-    const node = this.node.at(i);
-    if (node !== undefined) record.node = node;
-    const sport = numberAt(this.srcPort, i);
-    if (sport !== undefined) record.srcPort = sport;
-    const dport = numberAt(this.dstPort, i);
-    if (dport !== undefined) record.dstPort = dport;
-    const service = this.serviceName.at(i);
-    if (service !== undefined) {
-      record.dstService = { name: service, namespace: this.serviceNamespace.at(i) ?? '' };
-      const port = this.servicePort.at(i);
-      if (port !== undefined) record.dstService.port = servicePort(port);
-    }
-    const deny = this.denyReason.at(i);
-    if (deny !== undefined) record.denyReason = deny;
-    return record;
+  }
+
+  private service(i: number): FlowRecord['dstService'] {
+    const name = this.serviceName.index(i);
+    if (name < 0) return undefined;
+    const namespace = this.serviceNamespace.index(i);
+    const port = this.servicePort.index(i);
+    if ((name | namespace) >= 67108863) return this.newService(i);
+    // (name, namespace) exact in a double (indices < 2^26), then the port's index.
+    const key = (name + 1) * 67108864 + (namespace + 1);
+    let ports = this.services.get(key);
+    if (ports === undefined) this.services.set(key, (ports = []));
+    let service = ports[port + 1];
+    if (service === undefined) ports[port + 1] = service = Object.freeze(this.newService(i));
+    return service;
+  }
+
+  private newService(i: number): NonNullable<FlowRecord['dstService']> {
+    const service: NonNullable<FlowRecord['dstService']> = { name: entryAt(this.serviceName, i) ?? '', namespace: entryAt(this.serviceNamespace, i) ?? '' };
+    const text = entryAt(this.servicePort, i);
+    if (text !== undefined) service.port = servicePort(text);
+    return service;
   }
 
   private dns(i: number): DnsRecord {
     const answers = this.answers.at(i);
-    const record: DnsRecord = {
-      kind: 'dns', format: this.format.at(i) as RecordFormat, windowStart: this.windowStart[i]!, time: this.windowEnd[i]!,
-      client: this.src.at(i)!, qname: this.qname.at(i) ?? '', qtype: this.qtype.at(i) ?? '', rcode: this.rcode.at(i) ?? '',
-      answers: answers === undefined ? [] : (JSON.parse(answers) as DnsAnswer[]), count: numberAt(this.count, i)!,
+    return {
+      kind: 'dns', format: entryAt(this.format, i) as RecordFormat, windowStart: this.windowStart[i]!, time: this.windowEnd[i]!,
+      client: this.src.at(i)!, qname: this.qname.at(i) ?? '', qtype: entryAt(this.qtype, i) ?? '', rcode: entryAt(this.rcode, i) ?? '',
+      answers: answers === undefined ? NO_ANSWERS : answerLists.get(answers), count: this.count.at(i)!,
+      server: this.dst.at(i), latencyMeanNs: this.latencyMean.at(i), latencyMaxNs: this.latencyMax.at(i),
     };
-    const server = this.dst.at(i);
-    if (server !== undefined) record.server = server;
-    const mean = numberAt(this.latencyMean, i);
-    if (mean !== undefined) record.latencyMeanNs = mean;
-    const max = numberAt(this.latencyMax, i);
-    if (max !== undefined) record.latencyMaxNs = max;
-    return record;
   }
 }
 
 /** Rows of a batch as normalised records (and their labels, and with `originals` their source lines). */
 export function recordsOf(batch: RecordBatch, options: { originals?: boolean } = {}): ArrowRow[] {
-  const columns = new BatchRecords(batch, options.originals === true);
-  return columns.records(0, columns.rows).map((record, i) => ({ record, label: columns.label.at(i), original: columns.original.at(i) }));
+  const columns = columnsOfBatch(batch);
+  const records = new BatchRecords(columns, newState()).records(0, batch.numRows);
+  const label = stringsOf(columns.column('label'), batch.numRows);
+  const original = options.originals === true ? stringsOf(columns.column('original'), batch.numRows) : undefined;
+  return records.map((record, i) => ({ record, label: label.at(i), original: original?.at(i) }));
 }
 
-/** Record batches of a flowhound Arrow dataset, in file order; the schema version is checked first. */
-async function* readBatches(path: string, onVersion?: (version: string) => void): AsyncGenerator<RecordBatch> {
-  const batches = readArrowBatches(path, (schema) => {
-    const version = checkSchema(schema, path);
-    onVersion?.(version);
+/** Column batches of a flowhound Arrow dataset, in file order; the schema version is checked first. */
+async function* readBatches(path: string, columns: ReadonlySet<string> | undefined, onVersion?: (version: string) => void): AsyncGenerator<ColumnBatch> {
+  const batches = readColumnBatches(path, {
+    ...(columns === undefined ? {} : { columns }),
+    onSchema: (schema) => {
+      const version = checkSchema(schema, path);
+      onVersion?.(version);
+    },
   });
   for (;;) {
-    let step: IteratorResult<RecordBatch>;
+    let step: IteratorResult<ColumnBatch>;
     try {
       step = await batches.next();
     } catch (error) {
@@ -323,18 +524,23 @@ async function* readBatches(path: string, onVersion?: (version: string) => void)
   }
 }
 
+/** The columns records are built from: all but `label` and `original`. */
+const RECORD_COLUMNS: ReadonlySet<string> = new Set(COLUMNS.map(([name]) => name).filter((name) => name !== 'label' && name !== 'original'));
+const RECORD_AND_ORIGINAL_COLUMNS: ReadonlySet<string> = new Set([...RECORD_COLUMNS, 'original']);
+
 /**
  * Batches of normalised records from an Arrow IPC file or stream (gzip too), in file order.
  * With `originals`, each record's source line (when the file has it) is kept there for the
- * stages, as the ingest does for lines it decodes.
+ * stages, as the ingest does for lines it decodes; without, that column is not even read.
  */
 export async function* readArrowRecords(path: string, originals?: RecordOriginals): AsyncGenerator<NormalizedRecord[]> {
-  for await (const batch of readBatches(path)) {
-    const columns = new BatchRecords(batch, originals !== undefined);
-    const records = columns.records(0, columns.rows);
+  const state = newState();
+  for await (const batch of readBatches(path, originals === undefined ? RECORD_COLUMNS : RECORD_AND_ORIGINAL_COLUMNS)) {
+    const records = new BatchRecords(batch, state).records(0, batch.rows);
     if (originals !== undefined) {
+      const lines = stringsOf(batch.column('original'), batch.rows);
       for (let i = 0; i < records.length; i++) {
-        const original = columns.original.at(i);
+        const original = lines.at(i);
         if (original !== undefined) originals.keep(records[i]!, original);
       }
     }
@@ -354,43 +560,44 @@ export interface ArrowOriginal {
 }
 
 /** A Utf8 column's values as views of their bytes (undefined where null). */
-function utf8Bytes(vector: Vector): (Uint8Array | undefined)[] {
-  const out: (Uint8Array | undefined)[] = new Array(vector.length);
-  let row = 0;
-  for (const data of vector.data) {
-    const offsets = data.valueOffsets as Int32Array;
-    const bytes = data.values as Uint8Array;
-    for (let i = 0; i < data.length; i++, row++) out[row] = data.getValid(i) ? bytes.subarray(offsets[i]!, offsets[i + 1]!) : undefined;
-  }
+function utf8Bytes(data: Column, rows: number): (Uint8Array | undefined)[] {
+  const out: (Uint8Array | undefined)[] = new Array(rows).fill(undefined);
+  if (data === undefined || data.offsets === undefined) return out;
+  const { offsets, values, validity } = data;
+  for (let i = 0; i < rows; i++) if (valid(validity, i)) out[i] = values.subarray(offsets[i]!, offsets[i + 1]!);
   return out;
 }
+
+/** The columns a Kafka replay reads. */
+const ORIGINAL_COLUMNS: ReadonlySet<string> = new Set(['kind', 'format', 'window_end', 'original', ...['src', 'dst'].flatMap((side) => ['cluster', 'namespace', 'workload', 'kind'].map((name) => `${side}_${name}`))]);
 
 /**
  * A batch's source lines with their format, event time and key, decoding only the columns
  * those need: a Kafka replay builds no records.
  */
-function originalsOf(batch: RecordBatch): { rows: ArrowOriginal[]; absent: number } {
-  const strings = (name: string) => stringsOf(batch.getChild(name)?.data[0]);
+function originalsOf(batch: ColumnBatch): { rows: ArrowOriginal[]; absent: number } {
+  const rows = batch.rows;
+  const strings = (name: string) => stringsOf(batch.column(name), rows);
   const [kinds, formats] = [strings('kind'), strings('format')];
-  const ends = timesOf(batch.getChild('window_end')!.data[0]!, batch.numRows);
+  const ends = timesOf(batch.column('window_end')!, rows);
   const side = (prefix: 'src' | 'dst') => ({ cluster: strings(`${prefix}_cluster`), namespace: strings(`${prefix}_namespace`), workload: strings(`${prefix}_workload`), kind: strings(`${prefix}_kind`) });
   const sides = { src: side('src'), dst: side('dst') };
   const identity = (who: ReturnType<typeof side>, i: number): KeyedEndpoint => ({
     cluster: who.cluster.at(i) ?? '', namespace: who.namespace.at(i) ?? '', workload: who.workload.at(i) ?? '', kind: who.kind.at(i) as EndpointKind,
   });
-  const originals = utf8Bytes(batch.getChild('original')!);
-  const rows: ArrowOriginal[] = [];
+  const originals = utf8Bytes(batch.column('original'), rows);
+  const out: ArrowOriginal[] = [];
   let absent = 0;
-  for (let i = 0; i < batch.numRows; i++) {
+  for (let i = 0; i < rows; i++) {
     const value = originals[i];
     if (value === undefined) {
       absent++;
       continue;
     }
     const key = recordKey(kinds.at(i) === 'flow' ? 'flow' : 'dns', identity(sides.src, i), identity(sides.dst, i));
-    rows.push({ value, format: formats.at(i) as RecordFormat, time: ends[i]!, key });
+    out.push({ value, format: formats.at(i) as RecordFormat, time: ends[i]!, key });
   }
-  return { rows, absent };
+  return { rows: out, absent };
 }
 
 /**
@@ -402,9 +609,9 @@ export async function* readArrowOriginals(path: string): AsyncGenerator<ArrowOri
   const onVersion = (version: string) => {
     if (version === '1') throw missing('this Arrow dataset (schema version 1) holds normalised records only, not their original lines');
   };
-  for await (const batch of readBatches(path, onVersion)) {
+  for await (const batch of readBatches(path, ORIGINAL_COLUMNS, onVersion)) {
     const { rows, absent } = originalsOf(batch);
-    if (absent > 0) throw missing(absent === batch.numRows ? 'this Arrow dataset has no original lines (converted with --no-original)' : `${absent} of ${batch.numRows} records in a batch of this Arrow dataset have no original line`);
+    if (absent > 0) throw missing(absent === batch.rows ? 'this Arrow dataset has no original lines (converted with --no-original)' : `${absent} of ${batch.rows} records in a batch of this Arrow dataset have no original line`);
     yield rows;
   }
 }
