@@ -26,6 +26,20 @@ export interface EdgeUse {
   firstAt: number;
 }
 
+/** One edge of a peer in WindowStats.edgeIndex, and the peer's next edge. */
+export interface PeerEdge {
+  port: number;
+  protocol: string;
+  edge: EdgeUse;
+  next: PeerEdge | undefined;
+}
+
+/** A peer's edges in WindowStats.edgeIndex: the first few in a list, and how many it has. */
+export interface PeerEdges {
+  head: PeerEdge;
+  length: number;
+}
+
 /** DNS use of one registered domain (`example.com`) in one window. */
 export interface DomainUse {
   queries: number;
@@ -58,6 +72,14 @@ export interface WindowStats {
   denied: number;
   edges: Map<string, EdgeUse>;
   edgeOverflow: number;
+  /**
+   * The accumulator's index of `edges`: peer → its edges by port and protocol (the first few;
+   * a peer with more is a scan, whose other edges are looked up by key), so a record finds its
+   * edge without building the key, and the peers are counted as they come (fanOut).
+   * `indexedEdges`: how many of `edges` it indexed (windows built by hand index none).
+   */
+  edgeIndex: Map<string, PeerEdges>;
+  indexedEdges: number;
   /** Distinct ports per target (IP or workload key): port scans. */
   portsByTarget: Map<string, BoundedSet<number>>;
   /** Distinct targets per port: sweeps. */
@@ -85,7 +107,7 @@ export function emptyWindow(key: string, workload: Workload, start: number, end:
   return {
     key, workload, start, end,
     connections: 0, bytesOut: 0, externalBytesOut: 0, externalConnections: 0, internalBytesOut: 0, denied: 0,
-    edges: new Map(), edgeOverflow: 0, portsByTarget: new Map(), targetsByPort: new Map(),
+    edges: new Map(), edgeOverflow: 0, edgeIndex: new Map(), indexedEdges: 0, portsByTarget: new Map(), targetsByPort: new Map(),
     inboundConnections: 0, inboundBytes: 0, inboundDenied: 0, externalClients: new Map(), externalClientOverflow: 0,
     inboundExternalDirect: 0, inboundViaGateway: 0,
     dnsQueries: 0, dnsNxdomain: 0, domains: new Map(),
@@ -95,6 +117,7 @@ export function emptyWindow(key: string, workload: Workload, start: number, end:
 
 /** Distinct peers (edges collapsed by peer) in the window: fan-out. */
 export function fanOut(window: WindowStats): number {
+  if (window.indexedEdges === window.edges.size) return window.edgeIndex.size + window.edgeOverflow;
   const peers = new Set<string>();
   for (const edge of window.edges.values()) peers.add(edge.peer);
   return peers.size + window.edgeOverflow;

@@ -42,3 +42,6 @@ export interface DnsAnswer {
   /** Seconds; absent when the format does not carry it. */
   ttl?: number;
 }
+
+/** answers of the records that have none: one shared frozen array, as records are read-only downstream. */
+export const NO_ANSWERS: DnsAnswer[] = Object.freeze([]) as unknown as DnsAnswer[];

@@ -50,6 +50,9 @@ export interface FlowRecord {
   denyReason?: string;
 }
 
+/** dstFqdns of the flows that have none: one shared frozen array, as records are read-only downstream. */
+export const NO_FQDNS: string[] = Object.freeze([]) as unknown as string[];
+
 export interface ServiceRef {
   name: string;
   namespace: string;

@@ -13,7 +13,8 @@
  *   latency_count, latency_mean, latency_max   nanoseconds
  */
 import { NO_LABELS, type Endpoint } from '../model/endpoint.ts';
-import type { DnsAnswer, DnsRecord } from '../model/dns-record.ts';
+import type { SkipReason } from '../errors.ts';
+import { NO_ANSWERS, type DnsAnswer, type DnsRecord } from '../model/dns-record.ts';
 import { recordKey } from '../model/workload.ts';
 import { cachedWorkloadFromPodName } from '../model/workload-name.ts';
 import {
@@ -27,8 +28,8 @@ import { invalid, ok, skipped, type ParseOutcome, type Route } from './parse-out
 
 export function parseCalicoDns(obj: JsonObject, ctx: ParseContext): ParseOutcome {
   try {
-    if (obj.type === 'UNLOGGED') return skipped('calico-dns-unlogged');
-    return ok(toDnsRecord(obj, ctx));
+    const read = readCalicoDns(obj, ctx);
+    return typeof read === 'string' ? skipped(read) : ok(read);
   } catch (error) {
     if (error instanceof FieldError) return invalid(error.reason, error.message);
     throw error;
@@ -40,6 +41,12 @@ export function routeCalicoDns(obj: JsonObject, ctx: ParseContext): Route | unde
   if (obj.type === 'UNLOGGED') return undefined;
   const time = requireEpochSeconds(obj, 'end_time');
   return { time, key: recordKey('dns', client(obj, ctx.cluster, false), undefined) };
+}
+
+/** The record of a DNS-log line, or why it is skipped; throws FieldError for a bad field (parseCalicoDns's outcome, unwrapped). */
+export function readCalicoDns(obj: JsonObject, ctx: ParseContext): DnsRecord | SkipReason {
+  if (obj.type === 'UNLOGGED') return 'calico-dns-unlogged';
+  return toDnsRecord(obj, ctx);
 }
 
 function toDnsRecord(obj: JsonObject, ctx: ParseContext): DnsRecord {
@@ -87,8 +94,9 @@ function client(obj: JsonObject, cluster: string, readLabels: boolean): Endpoint
 }
 
 function answers(rrsets: unknown): DnsAnswer[] {
-  if (rrsets === undefined || rrsets === null) return [];
+  if (rrsets === undefined || rrsets === null) return NO_ANSWERS;
   if (!Array.isArray(rrsets)) throw new FieldError('invalid-field', 'rrsets must be a list');
+  if (rrsets.length === 0) return NO_ANSWERS;
   const out: DnsAnswer[] = [];
   for (const rrset of rrsets) {
     if (!isObject(rrset)) throw new FieldError('invalid-field', 'rrsets entries must be objects');
@@ -98,7 +106,7 @@ function answers(rrsets: unknown): DnsAnswer[] {
     if (!Array.isArray(rdata)) continue;
     for (const data of rdata) if (typeof data === 'string') out.push({ name, type, data });
   }
-  return out;
+  return out.length === 0 ? NO_ANSWERS : out;
 }
 
 function firstServer(servers: unknown, cluster: string): Endpoint | undefined {

@@ -15,7 +15,7 @@
  *   policies.enforced_policies  `"<index>|<tier>|<policy>|<action>|<ruleIndex>"`
  */
 import { NO_LABELS, type Endpoint, type EndpointKind } from '../model/endpoint.ts';
-import type { FlowRecord } from '../model/flow-record.ts';
+import { NO_FQDNS, type FlowRecord } from '../model/flow-record.ts';
 import { recordKey } from '../model/workload.ts';
 import { cachedWorkloadFromPodName } from '../model/workload-name.ts';
 import {
@@ -32,7 +32,7 @@ const MAX_WINDOW_MS = 24 * 3600 * 1000;
 
 export function parseCalicoFlow(obj: JsonObject, ctx: ParseContext): ParseOutcome {
   try {
-    return ok(toFlowRecord(obj, ctx));
+    return ok(readCalicoFlow(obj, ctx));
   } catch (error) {
     if (error instanceof FieldError) return invalid(error.reason, error.message);
     throw error;
@@ -49,7 +49,8 @@ export function routeCalicoFlow(obj: JsonObject, ctx: ParseContext): Route {
   return { time, key: recordKey('flow', endpoint(obj, 'source', ctx.cluster, false), endpoint(obj, 'dest', ctx.cluster, false)) };
 }
 
-function toFlowRecord(obj: JsonObject, ctx: ParseContext): FlowRecord {
+/** The record of a flow-log line; throws FieldError for a bad field (parseCalicoFlow's outcome, unwrapped). */
+export function readCalicoFlow(obj: JsonObject, ctx: ParseContext): FlowRecord {
   const windowStart = requireEpochSeconds(obj, 'start_time');
   const windowEnd = requireEpochSeconds(obj, 'end_time');
   if (windowEnd < windowStart) throw new FieldError('out-of-range', 'end_time is before start_time');
@@ -78,6 +79,23 @@ function toFlowRecord(obj: JsonObject, ctx: ParseContext): FlowRecord {
   const packetsOut = optionalCount(obj, 'packets_out', 0);
   const fromDst = reporter === 'dst';
 
+  // Read in this order, which decides which bad field a rejection names.
+  const connections = optionalCount(obj, 'num_flows', 1);
+  const connectionsStarted = optionalCount(obj, 'num_flows_started', 0);
+  const connectionsCompleted = optionalCount(obj, 'num_flows_completed', 0);
+  const node = optionalString(obj, 'host');
+  const srcPort = optionalPort(obj, 'source_port');
+  const dstPort = optionalPort(obj, 'dest_port');
+  const serviceName = optionalString(obj, 'dest_service_name');
+  let dstService: FlowRecord['dstService'];
+  if (serviceName !== undefined) {
+    const port = obj.dest_service_port;
+    dstService = { name: serviceName, namespace: optionalString(obj, 'dest_service_namespace') ?? dst.namespace };
+    if ((typeof port === 'number' || typeof port === 'string') && port !== '-') dstService.port = port;
+  }
+  // Every field in one literal, the optional ones last (undefined when absent, in the order
+  // JSON output lists them): records of one format share one shape, which keeps the property
+  // reads downstream monomorphic.
   const record: FlowRecord = {
     kind: 'flow',
     format: 'calico-flow',
@@ -93,26 +111,15 @@ function toFlowRecord(obj: JsonObject, ctx: ParseContext): FlowRecord {
     bytesToSrc: fromDst ? bytesOut : bytesIn,
     packetsToDst: fromDst ? packetsIn : packetsOut,
     packetsToSrc: fromDst ? packetsOut : packetsIn,
-    connections: optionalCount(obj, 'num_flows', 1),
-    connectionsStarted: optionalCount(obj, 'num_flows_started', 0),
-    connectionsCompleted: optionalCount(obj, 'num_flows_completed', 0),
+    connections,
+    connectionsStarted,
+    connectionsCompleted,
+    node,
+    srcPort,
+    dstPort,
+    dstService,
+    denyReason: action === 'deny' ? denyingPolicy(obj.policies) : undefined,
   };
-  const node = optionalString(obj, 'host');
-  if (node !== undefined) record.node = node;
-  const srcPort = optionalPort(obj, 'source_port');
-  if (srcPort !== undefined) record.srcPort = srcPort;
-  const dstPort = optionalPort(obj, 'dest_port');
-  if (dstPort !== undefined) record.dstPort = dstPort;
-  const serviceName = optionalString(obj, 'dest_service_name');
-  if (serviceName !== undefined) {
-    const port = obj.dest_service_port;
-    record.dstService = { name: serviceName, namespace: optionalString(obj, 'dest_service_namespace') ?? dst.namespace };
-    if ((typeof port === 'number' || typeof port === 'string') && port !== '-') record.dstService.port = port;
-  }
-  if (action === 'deny') {
-    const reason = denyingPolicy(obj.policies);
-    if (reason !== undefined) record.denyReason = reason;
-  }
   return record;
 }
 
@@ -133,26 +140,30 @@ function endpoint(obj: JsonObject, side: 'source' | 'dest', cluster: string, rea
   const aggregate = requireString(obj, field.aggregate);
   if (kind === 'unknown') kind = aggregate === 'pub' ? 'public' : aggregate === 'pvt' ? 'private' : 'unknown';
 
+  // Read in this order, which decides which bad field a rejection names.
+  const namespace = optionalString(obj, field.namespace) ?? '';
+  const labels = readLabels ? parseLabels(obj[field.labels], field.labels) : NO_LABELS;
+  const pod = optionalString(obj, field.name);
+  const ip = obj[field.ip];
+  // One literal, optional fields included (see readCalicoFlow).
   const endpoint: Endpoint = {
     // Networks outside the cluster belong to no cluster.
     cluster: kind === 'public' || kind === 'private' ? '' : cluster,
-    namespace: optionalString(obj, field.namespace) ?? '',
+    namespace,
     workload: kind === 'pod' ? cachedWorkloadFromPodName(aggregate) : aggregate,
-    labels: readLabels ? parseLabels(obj[field.labels], field.labels) : NO_LABELS,
+    labels,
     kind,
+    pod: kind === 'pod' ? pod : undefined,
+    ip: typeof ip === 'string' && ip !== '' && ip !== '-' ? ip : undefined,
   };
-  const pod = optionalString(obj, field.name);
-  if (pod !== undefined && kind === 'pod') endpoint.pod = pod;
-  const ip = obj[field.ip];
-  if (typeof ip === 'string' && ip !== '' && ip !== '-') endpoint.ip = ip;
   return endpoint;
 }
 
 function domains(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0) return [];
-  const names: string[] = [];
-  for (const item of value) if (typeof item === 'string' && item !== '-') names.push(item.toLowerCase());
-  return names;
+  if (!Array.isArray(value) || value.length === 0) return NO_FQDNS;
+  let names: string[] | undefined;
+  for (const item of value) if (typeof item === 'string' && item !== '-') (names ??= []).push(item.toLowerCase());
+  return names ?? NO_FQDNS;
 }
 
 /** `"0|default|ml/default.deny-egress|deny|-1"` → `default/ml/default.deny-egress`. */

@@ -21,8 +21,9 @@
  */
 import type { SkipReason } from '../errors.ts';
 import { NO_LABELS, type Endpoint, type EndpointKind } from '../model/endpoint.ts';
-import type { DnsAnswer, DnsRecord } from '../model/dns-record.ts';
-import type { FlowRecord, Protocol } from '../model/flow-record.ts';
+import { NO_ANSWERS, type DnsAnswer, type DnsRecord } from '../model/dns-record.ts';
+import { NO_FQDNS, type FlowRecord, type Protocol } from '../model/flow-record.ts';
+import type { NormalizedRecord } from '../model/normalized-record.ts';
 import { recordKey } from '../model/workload.ts';
 import { cachedWorkloadFromPodName } from '../model/workload-name.ts';
 import {
@@ -39,13 +40,29 @@ const DENIED_VERDICTS = new Set(['DROPPED', 'ERROR']);
 
 export function parseHubble(obj: JsonObject, ctx: ParseContext): ParseOutcome {
   try {
-    const event = classify(obj);
-    if (event.type === 'skip') return skipped(event.reason);
-    return ok(event.type === 'dns' ? toDnsRecord(obj, event.flow, event.l7, event.dns, ctx) : toFlowRecord(obj, event.flow, ctx));
+    const read = readHubble(obj, ctx);
+    return typeof read === 'string' ? skipped(read) : ok(read);
   } catch (error) {
     if (error instanceof FieldError) return invalid(error.reason, error.message);
     throw error;
   }
+}
+
+/**
+ * The record of a Hubble line, or why it is skipped; throws FieldError for a bad field
+ * (parseHubble's outcome, unwrapped). The same decisions as classify, without its object.
+ */
+export function readHubble(obj: JsonObject, ctx: ParseContext): NormalizedRecord | SkipReason {
+  const flow = unwrap(obj);
+  if (flow === undefined) return 'hubble-not-a-flow';
+  const l7 = optionalObject(flow, 'l7', 'flow.');
+  if (flow.Type === 'L7' || l7 !== undefined) {
+    const dns = l7 === undefined ? undefined : optionalObject(l7, 'dns', 'flow.l7.');
+    if (l7 === undefined || dns === undefined) return 'hubble-l7-other';
+    if (l7.type === 'REQUEST') return 'hubble-dns-request';
+    return toDnsRecord(obj, flow, l7, dns, ctx);
+  }
+  return toFlowRecord(obj, flow, ctx);
 }
 
 /**
@@ -58,7 +75,7 @@ export function routeHubble(obj: JsonObject, ctx: ParseContext): Route | undefin
   if (event.type === 'skip') return undefined;
   const { flow } = event;
   const time = eventTime(obj, flow, ctx);
-  const defaultCluster = splitNodeName(flow.node_name ?? obj.node_name).cluster || ctx.cluster;
+  const defaultCluster = nodeCluster(flow.node_name ?? obj.node_name) || ctx.cluster;
   const ip = optionalObject(flow, 'IP', 'flow.');
   const source = () => endpoint(flow.source, ip?.source, defaultCluster, 'flow.source', false);
   const destination = () => endpoint(flow.destination, ip?.destination, defaultCluster, 'flow.destination', false);
@@ -115,27 +132,25 @@ function toFlowRecord(wrapper: JsonObject, flow: JsonObject, ctx: ParseContext):
   if (typeof verdict !== 'string' || (!ALLOWED_VERDICTS.has(verdict) && !DENIED_VERDICTS.has(verdict))) {
     throw new FieldError('invalid-field', `flow.verdict must be a Hubble verdict such as FORWARDED or DROPPED, got ${JSON.stringify(verdict)}`);
   }
-  const { cluster: nodeCluster, node } = splitNodeName(flow.node_name ?? wrapper.node_name);
-  const defaultCluster = nodeCluster || ctx.cluster;
+  const nodeName = flow.node_name ?? wrapper.node_name;
+  const defaultCluster = nodeCluster(nodeName) || ctx.cluster;
   const ip = optionalObject(flow, 'IP', 'flow.');
-  let src = endpoint(flow.source, ip?.source, defaultCluster, 'flow.source');
-  let dst = endpoint(flow.destination, ip?.destination, defaultCluster, 'flow.destination');
+  const source = endpoint(flow.source, ip?.source, defaultCluster, 'flow.source');
+  const destination = endpoint(flow.destination, ip?.destination, defaultCluster, 'flow.destination');
   const l4 = readL4(flow.l4);
-  let srcPort = l4.srcPort;
-  let dstPort = l4.dstPort;
-  let fqdns = names(flow.destination_names);
-  let service = flow.destination_service;
-
   // Reply packets travel responder → initiator; flip them so the record describes the connection.
   const isReply = flow.is_reply === true;
-  if (isReply) {
-    [src, dst] = [dst, src];
-    [srcPort, dstPort] = [dstPort, srcPort];
-    fqdns = names(flow.source_names);
-    service = flow.source_service;
-  }
+  const src = isReply ? destination : source;
+  const dst = isReply ? source : destination;
+  const srcPort = isReply ? l4.dstPort : l4.srcPort;
+  const dstPort = isReply ? l4.srcPort : l4.dstPort;
+  const fqdns = names(isReply ? flow.source_names : flow.destination_names);
+  const service = isReply ? flow.source_service : flow.destination_service;
+  const node = nodeOf(nodeName);
 
   const denied = DENIED_VERDICTS.has(verdict);
+  // Every field in one literal, the optional ones last (undefined when absent, in the order
+  // JSON output lists them): one shape for all Hubble flows (see readCalicoFlow).
   const record: FlowRecord = {
     kind: 'flow',
     format: 'hubble',
@@ -154,14 +169,14 @@ function toFlowRecord(wrapper: JsonObject, flow: JsonObject, ctx: ParseContext):
     connections: isReply ? 0 : 1,
     connectionsStarted: l4.syn && !l4.ack && !isReply ? 1 : 0,
     connectionsCompleted: l4.finOrRst ? 1 : 0,
+    node: node !== '' ? node : undefined,
+    srcPort,
+    dstPort,
+    dstService: isObject(service) && typeof service.name === 'string' && service.name !== ''
+      ? { name: service.name, namespace: typeof service.namespace === 'string' ? service.namespace : dst.namespace }
+      : undefined,
+    denyReason: denied && typeof flow.drop_reason_desc === 'string' ? flow.drop_reason_desc : undefined,
   };
-  if (node !== '') record.node = node;
-  if (srcPort !== undefined) record.srcPort = srcPort;
-  if (dstPort !== undefined) record.dstPort = dstPort;
-  if (isObject(service) && typeof service.name === 'string' && service.name !== '') {
-    record.dstService = { name: service.name, namespace: typeof service.namespace === 'string' ? service.namespace : dst.namespace };
-  }
-  if (denied && typeof flow.drop_reason_desc === 'string') record.denyReason = flow.drop_reason_desc;
   return record;
 }
 
@@ -170,8 +185,7 @@ function toDnsRecord(wrapper: JsonObject, flow: JsonObject, l7: JsonObject, dns:
   const query = dns.query;
   if (typeof query !== 'string' || query === '') throw new FieldError('missing-field', 'flow.l7.dns.query is required');
   if (query.length > 254) throw new FieldError('out-of-range', `flow.l7.dns.query is ${query.length} characters; DNS names are at most 253`);
-  const { cluster: nodeCluster } = splitNodeName(flow.node_name ?? wrapper.node_name);
-  const defaultCluster = nodeCluster || ctx.cluster;
+  const defaultCluster = nodeCluster(flow.node_name ?? wrapper.node_name) || ctx.cluster;
   const ip = optionalObject(flow, 'IP', 'flow.');
   const l4 = readL4(flow.l4);
   const responseDirection = isResponse(flow, l4);
@@ -183,7 +197,7 @@ function toDnsRecord(wrapper: JsonObject, flow: JsonObject, l7: JsonObject, dns:
     : endpoint(flow.destination, ip?.destination, defaultCluster, 'flow.destination');
 
   const ttl = typeof dns.ttl === 'number' ? dns.ttl : undefined;
-  const answers: DnsAnswer[] = [];
+  let answers: DnsAnswer[] = [];
   const qname = normalizeQname(query);
   if (Array.isArray(dns.ips)) {
     for (const address of dns.ips) {
@@ -196,6 +210,7 @@ function toDnsRecord(wrapper: JsonObject, flow: JsonObject, l7: JsonObject, dns:
   if (Array.isArray(dns.cnames)) {
     for (const cname of dns.cnames) if (typeof cname === 'string') answers.push({ name: qname, type: 'CNAME', data: normalizeQname(cname) });
   }
+  if (answers.length === 0) answers = NO_ANSWERS;
   const qtypes = dns.qtypes;
   const rcode = dns.rcode;
   const record: DnsRecord = {
@@ -227,42 +242,55 @@ interface L4 {
   finOrRst: boolean;
 }
 
-const NO_L4: L4 = { protocol: 'other', srcPort: undefined, dstPort: undefined, syn: false, ack: false, finOrRst: false };
+/**
+ * What readL4 returns: one object, filled afresh by each call (every caller reads it at once),
+ * so that a flow costs no L4 object.
+ */
+const scratch: L4 = { protocol: 'other', srcPort: undefined, dstPort: undefined, syn: false, ack: false, finOrRst: false };
+
+function filled(protocol: Protocol, srcPort: number | undefined, dstPort: number | undefined, syn: boolean, ack: boolean, finOrRst: boolean): L4 {
+  scratch.protocol = protocol;
+  scratch.srcPort = srcPort;
+  scratch.dstPort = dstPort;
+  scratch.syn = syn;
+  scratch.ack = ack;
+  scratch.finOrRst = finOrRst;
+  return scratch;
+}
 
 function readL4(value: unknown): L4 {
-  if (value === undefined || value === null) return NO_L4;
+  if (value === undefined || value === null) return filled('other', undefined, undefined, false, false, false);
   if (!isObject(value)) throw new FieldError('invalid-field', `flow.l4 must be an object, got ${typeName(value)}`);
   const tcp = optionalObject(value, 'TCP', 'flow.l4.');
   if (tcp !== undefined) {
-    const flags = isObject(tcp.flags) ? tcp.flags : {};
-    return {
-      protocol: 'tcp',
-      srcPort: optionalPort(tcp, 'source_port', 'flow.l4.TCP.'),
-      dstPort: optionalPort(tcp, 'destination_port', 'flow.l4.TCP.'),
-      syn: flags.SYN === true,
-      ack: flags.ACK === true,
-      finOrRst: flags.FIN === true || flags.RST === true,
-    };
+    const flags = isObject(tcp.flags) ? tcp.flags : undefined;
+    const srcPort = optionalPort(tcp, 'source_port', 'flow.l4.TCP.');
+    const dstPort = optionalPort(tcp, 'destination_port', 'flow.l4.TCP.');
+    if (flags === undefined) return filled('tcp', srcPort, dstPort, false, false, false);
+    return filled('tcp', srcPort, dstPort, flags.SYN === true, flags.ACK === true, flags.FIN === true || flags.RST === true);
   }
   const udp = optionalObject(value, 'UDP', 'flow.l4.') ?? optionalObject(value, 'SCTP', 'flow.l4.');
   if (udp !== undefined) {
-    return {
-      protocol: value.UDP !== undefined ? 'udp' : 'sctp',
-      srcPort: optionalPort(udp, 'source_port', 'flow.l4.'),
-      dstPort: optionalPort(udp, 'destination_port', 'flow.l4.'),
-      syn: false, ack: false, finOrRst: false,
-    };
+    const protocol = value.UDP !== undefined ? 'udp' : 'sctp';
+    return filled(protocol, optionalPort(udp, 'source_port', 'flow.l4.'), optionalPort(udp, 'destination_port', 'flow.l4.'), false, false, false);
   }
-  if (value.ICMPv4 !== undefined) return { ...NO_L4, protocol: 'icmp' };
-  if (value.ICMPv6 !== undefined) return { ...NO_L4, protocol: 'icmpv6' };
-  return NO_L4;
+  if (value.ICMPv4 !== undefined) return filled('icmp', undefined, undefined, false, false, false);
+  if (value.ICMPv6 !== undefined) return filled('icmpv6', undefined, undefined, false, false, false);
+  return filled('other', undefined, undefined, false, false, false);
 }
 
-/** `topgun/cilium-w1` → cluster `topgun`, node `cilium-w1`. */
-function splitNodeName(value: unknown): { cluster: string; node: string } {
-  if (typeof value !== 'string') return { cluster: '', node: '' };
+/** The cluster part of a node name (`topgun/cilium-w1` → `topgun`); '' when none. */
+function nodeCluster(value: unknown): string {
+  if (typeof value !== 'string') return '';
   const slash = value.indexOf('/');
-  return slash < 0 ? { cluster: '', node: value } : { cluster: value.slice(0, slash), node: value.slice(slash + 1) };
+  return slash < 0 ? '' : value.slice(0, slash);
+}
+
+/** The node part of a node name (`topgun/cilium-w1` → `cilium-w1`); '' when none. */
+function nodeOf(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  const slash = value.indexOf('/');
+  return slash < 0 ? value : value.slice(slash + 1);
 }
 
 /**
@@ -293,16 +321,17 @@ function endpoint(value: unknown, ip: unknown, defaultCluster: string, path: 'fl
   }
 
   const clusterName = typeof ep.cluster_name === 'string' && ep.cluster_name !== '' ? ep.cluster_name : undefined;
+  // One literal, optional fields included (see readCalicoFlow).
   const result: Endpoint = {
     cluster: clusterName ?? (kind === 'public' || kind === 'private' ? '' : defaultCluster),
     namespace,
     workload,
     labels,
     kind,
+    workloadKind,
+    pod,
+    ip: address,
   };
-  if (workloadKind !== undefined) result.workloadKind = workloadKind;
-  if (pod !== undefined) result.pod = pod;
-  if (address !== undefined) result.ip = address;
   return result;
 }
 
@@ -334,8 +363,8 @@ export function isPrivateIp(ip: string): boolean {
 }
 
 function names(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0) return [];
-  const out: string[] = [];
-  for (const name of value) if (typeof name === 'string' && name !== '') out.push(normalizeQname(name));
-  return out;
+  if (!Array.isArray(value) || value.length === 0) return NO_FQDNS;
+  let out: string[] | undefined;
+  for (const name of value) if (typeof name === 'string' && name !== '') (out ??= []).push(normalizeQname(name));
+  return out ?? NO_FQDNS;
 }

@@ -216,37 +216,49 @@ export class DetectionStage implements RecordStage {
   private addFlow(flow: FlowRecord, bucket: number): void {
     const { src, dst } = flow;
     const { resolver } = this.options;
+    // Each side's identity is looked up once per record, whichever windows it is used for.
+    let srcIdentity: WorkloadIdentity | undefined;
+    let dstIdentity: WorkloadIdentity | undefined;
     // Calico and Hubble report a pod-to-pod flow from both ends: count each side once.
     if (src.kind === 'pod' && (flow.reporter !== 'dst' || dst.kind !== 'pod')) {
-      const window = this.window(bucket, resolver.identify(src));
-      if (window !== undefined) addOutgoing(window, flow, this.peerOf(flow, window.key));
+      srcIdentity = resolver.identify(src);
+      const window = this.window(bucket, srcIdentity);
+      if (window !== undefined) {
+        if (dst.kind === 'pod') addOutgoing(window, flow, (dstIdentity = resolver.identify(dst)));
+        else addOutgoing(window, flow, this.peerOf(flow, window.key));
+      }
     }
     if (dst.kind === 'pod' && (flow.reporter !== 'src' || src.kind !== 'pod')) {
-      const viaGateway = src.kind === 'pod' && this.isIngressGateway(src);
-      const window = this.window(bucket, resolver.identify(dst));
+      const viaGateway = src.kind === 'pod' && this.isIngressGateway(src, srcIdentity);
+      const window = this.window(bucket, dstIdentity ?? resolver.identify(dst));
       if (window !== undefined) addIncoming(window, flow, viaGateway);
     }
   }
 
   /** Whether a (pod) source is an ingress gateway; remembered per workload, without resolving one not met yet. */
-  private isIngressGateway(src: Endpoint): boolean {
+  private isIngressGateway(src: Endpoint, identified?: WorkloadIdentity): boolean {
     const { resolver, settings } = this.options;
-    const identity = resolver.peek(src);
+    const identity = identified ?? resolver.peek(src);
     if (identity === undefined) return settings.isIngressGateway(workloadKey(src));
     return (identity.ingressGateway ??= settings.isIngressGateway(identity.key));
   }
 
+  /**
+   * What the flow's destination is to its source: a workload's identity as it is, else the
+   * FQDN or address in a scratch object (addOutgoing copies what it keeps): no object per record.
+   */
   private peerOf(flow: FlowRecord, srcKey: string): PeerIdentity {
     const dst = flow.dst;
-    if (dst.kind === 'pod' || dst.kind === 'host' || dst.kind === 'networkset') {
-      const identity = this.options.resolver.identify(dst);
-      return { peer: identity.key, workload: identity.workload };
-    }
+    if (dst.kind === 'pod' || dst.kind === 'host' || dst.kind === 'networkset') return this.options.resolver.identify(dst);
     let fqdn = flow.dstFqdns[0];
     if (fqdn === undefined && dst.ip !== undefined) fqdn = this.dns.lookup(srcKey, dst.ip, flow.windowEnd);
-    if (fqdn !== undefined) return { peer: fqdn, fqdn };
-    return { peer: dst.ip ?? dst.workload };
+    const external = this.externalPeer;
+    external.key = fqdn ?? dst.ip ?? dst.workload;
+    external.fqdn = fqdn;
+    return external;
   }
+
+  private readonly externalPeer: { key: string; fqdn: string | undefined } = { key: '', fqdn: undefined };
 
   private addDnsRecord(dns: DnsRecord, bucket: number): void {
     if (dns.client.kind !== 'pod') return;

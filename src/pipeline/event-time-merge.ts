@@ -2,6 +2,7 @@ import { eventTime, type NormalizedRecord } from '../model/normalized-record.ts'
 import type { FormatOption } from '../model/record-format.ts';
 import { isArrowFile, readArrowRecords } from '../arrow/record-reader.ts';
 import { readLineBatches } from '../sources/file-source.ts';
+import type { RawMessage } from '../sources/types.ts';
 import type { Ingest } from './ingest.ts';
 import { mergeByEventTime } from './merge-by-event-time.ts';
 
@@ -54,13 +55,30 @@ async function* countedArrow(ingest: Ingest, path: string, source: string): Asyn
   }
 }
 
-/** JSON lines decoded by the ingest stage; rejects go to the dead-letter sink at once. */
+/**
+ * JSON lines decoded by the ingest stage; rejects go to the dead-letter sink at once. While a
+ * batch's records wait in the merge, its lines are not held (decodeNext has let go of them):
+ * they would otherwise outlive young-generation collections and be copied and promoted.
+ */
 async function* decodedLines(ingest: Ingest, file: { path: string; format: FormatOption; cluster: string; source: string }, maxBatch: number): AsyncGenerator<NormalizedRecord[]> {
-  for await (const messages of readLineBatches(file.path, maxBatch)) {
-    const { records, letters } = ingest.decode({ source: file.source, format: file.format, cluster: file.cluster, messages });
-    await ingest.deliver([], letters);
-    yield records;
+  const batches = readLineBatches(file.path, maxBatch);
+  try {
+    for (;;) {
+      const records = await decodeNext(ingest, file, batches);
+      if (records === undefined) return;
+      yield records;
+    }
+  } finally {
+    await batches.return(undefined);
   }
+}
+
+async function decodeNext(ingest: Ingest, file: { format: FormatOption; cluster: string; source: string }, batches: AsyncGenerator<RawMessage[]>): Promise<NormalizedRecord[] | undefined> {
+  const step = await batches.next();
+  if (step.done === true) return undefined;
+  const { records, letters } = ingest.decode({ source: file.source, format: file.format, cluster: file.cluster, messages: step.value });
+  await ingest.deliver([], letters);
+  return records;
 }
 
 function shiftRecord(r: NormalizedRecord, shift: number): void {

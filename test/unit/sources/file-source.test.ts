@@ -1,11 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FlowhoundError } from '../../../src/errors.ts';
-import { FileSource } from '../../../src/sources/file-source.ts';
+import { FileSource, readLineBatches } from '../../../src/sources/file-source.ts';
 import type { SourceBatch } from '../../../src/sources/types.ts';
 
 async function collect(source: FileSource): Promise<SourceBatch[]> {
@@ -33,6 +34,38 @@ describe('FileSource', () => {
     expect(batches[0]!.messages.map((m) => [m.value, m.origin])).toEqual([
       ['{"x":1}', { kind: 'file', path: 'stdin', line: 1 }],
       ['{"x":2}', { kind: 'file', path: 'stdin', line: 2 }],
+    ]);
+  });
+
+  it('splits lines as node:readline does (LF, CRLF, a lone CR), wherever the chunks are cut', async () => {
+    const text = '{"a":"é"}\r\n\n  \t\r\n{"b":"中"}\r{"c":1}\r\r\n{"d":2}\n\u00ff\n{"e":3}\r';
+    const bytes = Buffer.from(text, 'utf8');
+    const expected: [string, number][] = [];
+    let n = 0;
+    for await (const line of createInterface({ input: Readable.from([bytes]), crlfDelay: Infinity })) {
+      n++;
+      if (line.trim() !== '') expected.push([line, n]);
+    }
+    expect(expected.length).toBe(6);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      for (const second of [cut, Math.min(bytes.length, cut + 1), Math.min(bytes.length, cut + 7)]) {
+        const chunks = [bytes.subarray(0, cut), bytes.subarray(cut, second), bytes.subarray(second)];
+        const got: [string, number][] = [];
+        for await (const batch of readLineBatches('-', 4, Readable.from(chunks))) {
+          expect(batch.length).toBeLessThanOrEqual(4);
+          for (const m of batch) got.push([m.value as string, (m.origin as { line: number }).line]);
+        }
+        expect(got, `cut at ${cut}, ${second}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('keeps U+2028 and U+2029 inside a line (JSON allows them in strings)', async () => {
+    const source = new FileSource({ name: 'f', paths: ['-'], format: 'auto', cluster: 'c', maxBatchRecords: 10, stdin: Readable.from([Buffer.from('{"x":"a\u2028b\u2029c"}\n{"y":1}', 'utf8')]) });
+    const batches = await collect(source);
+    expect(batches[0]!.messages.map((m) => [m.value, m.origin])).toEqual([
+      ['{"x":"a\u2028b\u2029c"}', { kind: 'file', path: 'stdin', line: 1 }],
+      ['{"y":1}', { kind: 'file', path: 'stdin', line: 2 }],
     ]);
   });
 
