@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startKafka } from '../test/harness/kafka-broker.ts';
 import { hasBinary } from '../test/harness/system-packages.ts';
+import { measure, type Run } from './measure.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,64 +43,6 @@ const start = new Date(Math.floor((Date.now() - (hours + 24) * 3_600_000) / 86_4
 const jsonDir = join(dir, 'json');
 const json = ['calico-flows.jsonl', 'calico-dns.jsonl', 'hubble-flows.jsonl'].map((f) => join(jsonDir, f));
 const arrow = join(dir, 'records.arrow.gz');
-const MB = 1024;
-
-interface Run {
-  name: string;
-  seconds: number;
-  /** Records parsed (or read from Arrow), and messages rejected. */
-  records: number;
-  invalid: number;
-  peakMb: number;
-  /** RSS (MB) after the first progress line past a tenth of the records, and at the last one. */
-  early?: { records: number; rssMb: number };
-  late?: { records: number; rssMb: number };
-}
-
-/** Runs `node ARGS`, sampling its RSS every second and at each progress line. */
-function measure(name: string, args: string[], expected: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let peakKb = 0;
-    let rssKb = 0;
-    let out = '';
-    const points: { records: number; rssMb: number }[] = [];
-    const sample = () => {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? rssKb);
-        peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-      } catch {
-        // exited between samples
-      }
-    };
-    const timer = setInterval(sample, 1000);
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      out += text;
-      for (const match of text.matchAll(/progress: ([\d,]+) records/g)) {
-        sample();
-        points.push({ records: Number(match[1]!.replaceAll(',', '')), rssMb: Math.round(rssKb / MB) });
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      if (code !== 0) return reject(new Error(`${name} exited with ${code}:\n${out.slice(-2000)}`));
-      const summary = /(\d+) messages in [\d.]+ s \(\d+\/s\): (\d+) records, (\d+) skipped, (\d+) invalid/.exec(out);
-      const produced = /produced (\d+) messages in/.exec(out); // replay --to kafka
-      const records = summary !== null ? Number(summary[2]) : Number(produced?.[1] ?? 0);
-      const run: Run = { name, seconds: (performance.now() - started) / 1000, records, invalid: Number(summary?.[4] ?? 0), peakMb: Math.round(peakKb / MB) };
-      const early = points.find((p) => p.records >= expected / 10);
-      if (early !== undefined) run.early = early;
-      if (points.length > 0) run.late = points[points.length - 1]!;
-      resolve(run);
-    });
-  });
-}
-
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 async function generate(): Promise<number> {
