@@ -38,6 +38,13 @@ export class LruMap<K, V> {
   private readonly weights = new Map<K, number>();
   /** Sum of the entries' weights (0 without `weigh`). */
   weight = 0;
+  /**
+   * A live iterator kept past the entries already evicted, and the entry it stands on (the
+   * oldest). V8 Maps keep deleted slots until they rehash, so a fresh iterator per eviction
+   * would step over every slot deleted before it (~12 µs an eviction under churn).
+   */
+  private cursor: Iterator<[K, V]> | undefined;
+  private front: [K, V] | undefined;
 
   constructor(max: number, onEvict?: (key: K, value: V) => void, weighing?: { weigh: (value: V) => number; maxWeight: number }) {
     this.max = max;
@@ -49,6 +56,7 @@ export class LruMap<K, V> {
   get(key: K): V | undefined {
     const value = this.map.get(key);
     if (value !== undefined) {
+      if (this.front?.[0] === key) this.front = undefined;
       this.map.delete(key);
       this.map.set(key, value);
     }
@@ -60,6 +68,7 @@ export class LruMap<K, V> {
   }
 
   set(key: K, value: V): void {
+    if (this.front?.[0] === key) this.front = undefined;
     if (this.map.delete(key)) this.forget(key);
     while (this.map.size >= this.max) this.evictOldest();
     this.map.set(key, value);
@@ -75,11 +84,24 @@ export class LruMap<K, V> {
     this.weight += weight - (this.weights.get(key) ?? 0);
     this.weights.set(key, weight);
     // The entry just weighed is kept even if it alone is over the bound.
-    while (this.weight > this.maxWeight && this.map.size > 1 && this.map.keys().next().value !== key) this.evictOldest();
+    while (this.weight > this.maxWeight && this.map.size > 1 && this.oldest()![0] !== key) this.evictOldest();
+  }
+
+  /** The least recent entry: every entry before the cursor was evicted or moved behind it. */
+  private oldest(): [K, V] | undefined {
+    if (this.front !== undefined) return this.front;
+    let step = this.cursor?.next();
+    if (step === undefined || step.done === true) {
+      this.cursor = this.map.entries();
+      step = this.cursor.next();
+    }
+    this.front = step.done === true ? undefined : step.value;
+    return this.front;
   }
 
   private evictOldest(): void {
-    const [oldKey, oldValue] = this.map.entries().next().value!;
+    const [oldKey, oldValue] = this.oldest()!;
+    this.front = undefined;
     this.map.delete(oldKey);
     this.forget(oldKey);
     this.evictions++;
@@ -104,6 +126,6 @@ export class LruMap<K, V> {
 
   /** The key the next eviction takes. */
   oldestKey(): K | undefined {
-    return this.map.keys().next().value;
+    return this.oldest()?.[0];
   }
 }

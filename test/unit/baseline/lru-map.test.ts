@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { LruMap } from '../../../src/baseline/bounded.ts';
+
+/** The obvious LRU (an array, most recent last) to compare with. */
+class NaiveLru {
+  entries: [number, number][] = [];
+  evicted: number[] = [];
+  constructor(private readonly max: number, private readonly maxWeight: number) {}
+  private weight() { return this.entries.reduce((s, [, v]) => s + v, 0); }
+  get(k: number) { const i = this.entries.findIndex(([key]) => key === k); if (i < 0) return undefined; const [e] = this.entries.splice(i, 1); this.entries.push(e!); return e![1]; }
+  set(k: number, v: number) {
+    const i = this.entries.findIndex(([key]) => key === k); if (i >= 0) this.entries.splice(i, 1);
+    while (this.entries.length >= this.max) this.evicted.push(this.entries.shift()![0]);
+    this.entries.push([k, v]);
+    while (this.weight() > this.maxWeight && this.entries.length > 1) this.evicted.push(this.entries.shift()![0]);
+  }
+}
+
+describe('LruMap', () => {
+  it('evicts in least-recently-used order, by count and by weight, under random churn', () => {
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const evicted: number[] = [];
+    const lru = new LruMap<number, number>(50, (k) => evicted.push(k), { weigh: (v) => v, maxWeight: 400 });
+    const naive = new NaiveLru(50, 400);
+    for (let i = 0; i < 20_000; i++) {
+      const key = Math.floor(random() * 120);
+      if (random() < 0.5) expect(lru.get(key)).toBe(naive.get(key));
+      else { const v = 1 + Math.floor(random() * 15); lru.set(key, v); naive.set(key, v); }
+      if (i % 97 === 0) expect(lru.oldestKey()).toBe(naive.entries[0]?.[0]);
+    }
+    expect(evicted).toEqual(naive.evicted);
+    expect([...lru.map.keys()]).toEqual(naive.entries.map(([k]) => k));
+    expect(lru.evictions).toBe(naive.evicted.length);
+  });
+});
