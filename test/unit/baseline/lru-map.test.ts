@@ -5,7 +5,12 @@ import { LruMap } from '../../../src/baseline/bounded.ts';
 class NaiveLru {
   entries: [number, number][] = [];
   evicted: number[] = [];
-  constructor(private readonly max: number, private readonly maxWeight: number) {}
+  private readonly max: number;
+  private readonly maxWeight: number;
+  constructor(max: number, maxWeight: number) {
+    this.max = max;
+    this.maxWeight = maxWeight;
+  }
   private weight() { return this.entries.reduce((s, [, v]) => s + v, 0); }
   get(k: number) { const i = this.entries.findIndex(([key]) => key === k); if (i < 0) return undefined; const [e] = this.entries.splice(i, 1); this.entries.push(e!); return e![1]; }
   set(k: number, v: number) {
