@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../../datasets/generator/random.ts';
 import { LruMap } from '../../../src/baseline/bounded.ts';
 
 /** The obvious LRU (an array, most recent last) to compare with. */
@@ -23,8 +24,8 @@ class NaiveLru {
 
 describe('LruMap', () => {
   it('evicts in least-recently-used order, by count and by weight, under random churn', () => {
-    let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rng = new Random(42);
+    const random = () => rng.next();
     const evicted: number[] = [];
     const lru = new LruMap<number, number>(50, (k) => evicted.push(k), { weigh: (v) => v, maxWeight: 400 });
     const naive = new NaiveLru(50, 400);

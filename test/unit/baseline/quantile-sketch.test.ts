@@ -1,16 +1,12 @@
 import { median, medianAbsoluteDeviation, quantileSorted } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../../datasets/generator/random.ts';
 import { SketchSet, binOf, valueOf } from '../../../src/baseline/quantile-sketch.ts';
 
-/** Deterministic PRNG (mulberry32). */
+/** The generator's seeded PRNG (mulberry32), so that a failure repeats. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 function exact(values: number[]) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../../datasets/generator/random.ts';
 import { addOutgoing } from '../../../src/baseline/window-accumulator.ts';
 import { emptyWindow, fanOut, WINDOW_LIMITS, type WindowStats } from '../../../src/baseline/window-stats.ts';
 import type { Protocol } from '../../../src/model/flow-record.ts';
@@ -16,14 +17,9 @@ describe('addOutgoing', () => {
     const window = emptyWindow('c/ns/app', workload, T0, T0 + MIN5);
     const src = pod('c', 'ns', 'app');
     const expected = new Map<string, number>();
-    let seed = 3;
-    // mulberry32: a small seeded generator, so that a failure repeats.
-    const random = () => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
+    // The generator's seeded PRNG, so that a failure repeats.
+    const rng = new Random(3);
+    const random = () => rng.next();
     for (let i = 0; i < 12_000; i++) {
       // Mostly a handful of peers; one of them scanned over many ports.
       const peer = random() < 0.5 ? 'scanned' : `peer-${Math.floor(random() * 40)}`;

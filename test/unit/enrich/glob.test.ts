@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../../datasets/generator/random.ts';
 import { compileGlob, compileGlobs } from '../../../src/enrich/glob.ts';
 
 /** The definition compileGlob replaces: each `*` as `.*` in an anchored regular expression. */
@@ -10,14 +11,9 @@ function byRegex(pattern: string): (value: string) => boolean {
 
 describe('compileGlob', () => {
   it('matches as the anchored regular expression does, for any pattern and value', () => {
-    let seed = 7;
-    // mulberry32: a small seeded generator, so that a failure repeats.
-    const random = () => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
+    // The generator's seeded PRNG, so that a failure repeats.
+    const rng = new Random(7);
+    const random = () => rng.next();
     const alphabet = ['a', 'b', '-', '/', '.', '*', '\n', '$', '('];
     const text = (max: number, stars: boolean) => Array.from({ length: Math.floor(random() * max) }, () => alphabet[Math.floor(random() * (stars ? 9 : 8))]!).join('');
     const patterns = ['*/*/*egress-gateway*', '*/egress*/*', '*.googleapis.com', 'ml-*', '*', '**', 'a*a', '*a*a*', 'ab*ba'];
