@@ -300,7 +300,8 @@ export class DetectionStage implements RecordStage {
 
   private judge(window: WindowStats, bucket: Map<string, WindowStats>): Finding[] {
     this.stats.windowsClosed++;
-    let baseline = this.baselines.get(window.key);
+    // Touched already, with the rest of its window (closeUpTo).
+    let baseline = this.baselines.peek(window.key);
     const fresh = baseline === undefined;
     baseline ??= createBaseline(window.key, window.workload, window.start);
     const { learningMs, learningWindows, settings } = this.options;
