@@ -62,6 +62,8 @@ export interface BuiltPipeline {
   /** Runs every source until its input ends (files) or `stop()` (Kafka), then closes the sinks. */
   run(): Promise<void>;
   stop(): Promise<void>;
+  /** For /readyz: true once every source is consuming and its state is restored. */
+  ready(): boolean;
 }
 
 export function buildPipeline(config: PipelineConfig, options: BuildOptions): BuiltPipeline {
@@ -189,6 +191,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
 
   let closed: Promise<void> | undefined;
   let stopped = false;
+  let running = false;
   const close = () => (closed ??= ingest.close());
   return {
     ingest,
@@ -199,6 +202,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
       if (deadLetter instanceof DeadLetterTopic) await deadLetter.start();
       const files = Object.entries(config.sources).flatMap(([id, source]) =>
         source.type === 'file' ? source.paths.map((path) => ({ path, format: source.format, cluster: source.cluster ?? config.cluster, source: id })) : []);
+      running = true;
       try {
         if (options.mergeFilesByEventTime === true && Object.values(config.sources).every((s) => s.type === 'file')) {
           // --loop: the data again and again, each pass shifted past the previous one in event time.
@@ -216,6 +220,9 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
         await Promise.all(sources.map((source) => source.stop()));
         await close();
       }
+    },
+    ready() {
+      return running;
     },
     async stop() {
       stopped = true;
