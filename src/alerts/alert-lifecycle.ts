@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { compileGlob } from '../enrich/glob.ts';
-import type { Alert, AlertRollup, Finding, Severity } from '../model/alert.ts';
+import { CATEGORIES, SEVERITIES, type Alert, type AlertRollup, type Finding, type Severity } from '../model/alert.ts';
 import type { Workload } from '../model/workload.ts';
 import { holdBackStorm, rollupFinding, type AlertStormOptions, type HeldBack } from './alert-storm.ts';
 
@@ -26,6 +26,26 @@ export interface AlertLifecycleOptions {
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
+/** An alert the lifecycle holds (firing, or resolved and cooling down). */
+export interface HeldAlert {
+  alert: Alert;
+  /** Event time of the newest evidence. */
+  lastEvidence: number;
+  resolvedAt?: number;
+}
+
+/**
+ * An AlertLifecycle as plain JSON (a checkpoint). The storm state is in it too: which roll-ups
+ * fire is read off the held alerts.
+ */
+export interface AlertLifecycleSnapshot {
+  version: 1;
+  /** Oldest first: past `maxAlerts` the first is dropped. */
+  alerts: HeldAlert[];
+  suppressed: number;
+  rolledUp: [detector: string, findings: number][];
+}
+
 /**
  * The one place alerts are born, updated and resolved. Fingerprint = detector + workload +
  * peer, so repeated evidence updates one alert instead of raising many. In an alert storm
@@ -34,7 +54,8 @@ const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical:
 export class AlertLifecycle {
   private readonly options: AlertLifecycleOptions;
   private readonly suppress: ((f: Finding) => boolean)[];
-  private readonly alerts = new Map<string, { alert: Alert; lastEvidence: number; resolvedAt?: number }>();
+  /** Fingerprint → alert, in the order they were opened. */
+  private readonly alerts = new Map<string, HeldAlert>();
   suppressed = 0;
   /** Findings held back into roll-up alerts, per detector. */
   readonly rolledUp = new Map<string, number>();
@@ -145,9 +166,50 @@ export class AlertLifecycle {
     return this.alerts.size;
   }
 
-  private hold(fingerprint: string, entry: { alert: Alert; lastEvidence: number }): void {
+  private hold(fingerprint: string, entry: HeldAlert): void {
     if (this.alerts.size >= this.options.maxAlerts) this.alerts.delete(this.alerts.keys().next().value!);
     this.alerts.set(fingerprint, entry);
+  }
+
+  /**
+   * A JSON-safe copy of every held alert (in order), the suppression and roll-up counts.
+   * Evidence is copied as JSON carries it, which is how every sink writes it: members that are
+   * undefined are left out.
+   */
+  snapshot(): AlertLifecycleSnapshot {
+    const alerts: HeldAlert[] = [];
+    for (const { alert, lastEvidence, resolvedAt } of this.alerts.values()) {
+      const held: HeldAlert = { alert: copyAlert(alert), lastEvidence };
+      if (resolvedAt !== undefined) held.resolvedAt = resolvedAt;
+      alerts.push(held);
+    }
+    return { version: 1, alerts, suppressed: this.suppressed, rolledUp: [...this.rolledUp] };
+  }
+
+  /**
+   * The lifecycle a snapshot was taken of, with `options` (suppression rules, storm bounds,
+   * timeouts: config, not state). Past a `maxAlerts` lowered since the checkpoint, the oldest
+   * alerts are dropped, as hold() would have. Throws on an unknown version or malformed input.
+   */
+  static restore(snapshot: unknown, options: AlertLifecycleOptions): AlertLifecycle {
+    const s = object(snapshot, 'snapshot');
+    if (s.version !== 1) throw new Error(`alert lifecycle snapshot: unknown version ${JSON.stringify(s.version)} (this build reads version 1)`);
+    const lifecycle = new AlertLifecycle(options);
+    const held = list(s.alerts, 'alerts').map(readHeld);
+    for (const entry of held) {
+      if (lifecycle.alerts.has(entry.alert.fingerprint)) malformed('alerts', `holds ${entry.alert.fingerprint} twice`);
+      lifecycle.alerts.set(entry.alert.fingerprint, entry);
+    }
+    for (const fingerprint of lifecycle.alerts.keys()) {
+      if (lifecycle.alerts.size <= options.maxAlerts) break;
+      lifecycle.alerts.delete(fingerprint);
+    }
+    lifecycle.suppressed = count(s.suppressed, 'suppressed');
+    for (const raw of list(s.rolledUp, 'rolledUp')) {
+      const [detector, findings] = tuple(raw, 2, 'rolledUp[]');
+      lifecycle.rolledUp.set(text(detector, 'rolledUp[].detector'), count(findings, 'rolledUp[].findings'));
+    }
+    return lifecycle;
   }
 }
 
@@ -182,4 +244,136 @@ function toAlert(f: Finding, fingerprint: string, rollup?: AlertRollup): Alert {
   };
   if (rollup !== undefined) alert.rollup = rollup;
   return alert;
+}
+
+/** A copy sharing nothing with `a`, in toAlert's field order (what sinks serialise). */
+function copyAlert(a: Alert): Alert {
+  const copy: Alert = {
+    id: a.id, fingerprint: a.fingerprint, detector: a.detector, category: a.category, technique: a.technique, severity: a.severity, score: a.score,
+    workload: { cluster: a.workload.cluster, namespace: a.workload.namespace, name: a.workload.name, role: a.workload.role },
+    peer: a.peer, startsAt: a.startsAt, endsAt: a.endsAt, status: a.status, count: a.count, summary: a.summary,
+    evidence: asJson(a.evidence) as Record<string, unknown>,
+  };
+  if (a.rollup !== undefined) copy.rollup = { heldBack: a.rollup.heldBack, workloads: a.rollup.workloads, alertedIndividually: a.rollup.alertedIndividually, sample: [...a.rollup.sample] };
+  return copy;
+}
+
+/**
+ * `value` as JSON.stringify would write it, as a value: undefined (and function) members left
+ * out and null in arrays, non-finite numbers null, -0 as 0, toJSON applied. Evidence is plain
+ * data, so this is a deep copy with the undefined members gone.
+ */
+function asJson(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? (value === 0 ? 0 : value) : null;
+    case 'bigint':
+      throw new TypeError('alert evidence holds a BigInt, which JSON cannot carry');
+    case 'object': {
+      if (value === null) return null;
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') return asJson(toJSON.call(value));
+      if (Array.isArray(value)) return Array.from(value, (item) => asJson(item) ?? null);
+      const out: Record<string, unknown> = {};
+      for (const [key, member] of Object.entries(value)) {
+        const json = asJson(member);
+        if (json !== undefined) out[key] = json;
+      }
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const STATUSES: readonly Alert['status'][] = ['firing', 'resolved'];
+
+function readHeld(value: unknown): HeldAlert {
+  const h = object(value, 'alerts[]');
+  const held: HeldAlert = { alert: readAlert(h.alert), lastEvidence: finite(h.lastEvidence, 'alerts[].lastEvidence') };
+  if (h.resolvedAt !== undefined) held.resolvedAt = finite(h.resolvedAt, 'alerts[].resolvedAt');
+  return held;
+}
+
+/** An Alert from a snapshot, checked field by field, in toAlert's field order. */
+function readAlert(value: unknown): Alert {
+  const a = object(value, 'alerts[].alert');
+  const w = object(a.workload, 'alerts[].alert.workload');
+  const alert: Alert = {
+    id: text(a.id, 'alerts[].alert.id'),
+    fingerprint: text(a.fingerprint, 'alerts[].alert.fingerprint'),
+    detector: text(a.detector, 'alerts[].alert.detector'),
+    category: member(a.category, CATEGORIES, 'alerts[].alert.category'),
+    technique: text(a.technique, 'alerts[].alert.technique'),
+    severity: member(a.severity, SEVERITIES, 'alerts[].alert.severity'),
+    score: finite(a.score, 'alerts[].alert.score'),
+    workload: { cluster: text(w.cluster, 'alerts[].alert.workload.cluster'), namespace: text(w.namespace, 'alerts[].alert.workload.namespace'), name: text(w.name, 'alerts[].alert.workload.name'), role: text(w.role, 'alerts[].alert.workload.role') },
+    peer: text(a.peer, 'alerts[].alert.peer'),
+    startsAt: time(a.startsAt, 'alerts[].alert.startsAt'),
+    endsAt: time(a.endsAt, 'alerts[].alert.endsAt'),
+    status: member(a.status, STATUSES, 'alerts[].alert.status'),
+    count: count(a.count, 'alerts[].alert.count'),
+    summary: text(a.summary, 'alerts[].alert.summary'),
+    evidence: asJson(object(a.evidence, 'alerts[].alert.evidence')) as Record<string, unknown>,
+  };
+  if (a.rollup !== undefined) {
+    const r = object(a.rollup, 'alerts[].alert.rollup');
+    alert.rollup = {
+      heldBack: count(r.heldBack, 'alerts[].alert.rollup.heldBack'), workloads: count(r.workloads, 'alerts[].alert.rollup.workloads'),
+      alertedIndividually: count(r.alertedIndividually, 'alerts[].alert.rollup.alertedIndividually'),
+      sample: list(r.sample, 'alerts[].alert.rollup.sample').map((key) => text(key, 'alerts[].alert.rollup.sample[]')),
+    };
+  }
+  return alert;
+}
+
+// Checks of the snapshot's fields: a lifecycle restored wrong would page wrong, silently.
+
+function malformed(where: string, what: string): never {
+  throw new Error(`alert lifecycle snapshot: ${where} ${what}`);
+}
+
+function object(value: unknown, where: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) malformed(where, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+function list(value: unknown, where: string): unknown[] {
+  if (!Array.isArray(value)) malformed(where, 'must be an array');
+  return value;
+}
+
+function tuple(value: unknown, length: number, where: string): unknown[] {
+  const items = list(value, where);
+  if (items.length !== length) malformed(where, `must have ${length} items, not ${items.length}`);
+  return items;
+}
+
+function finite(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) malformed(where, `must be a finite number, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+function count(value: unknown, where: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) malformed(where, `must be a count, not ${JSON.stringify(value)}`);
+  return value as number;
+}
+
+function text(value: unknown, where: string): string {
+  if (typeof value !== 'string') malformed(where, `must be a string, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** An ISO time: absorb() reads endsAt back with Date.parse. */
+function time(value: unknown, where: string): string {
+  if (!Number.isFinite(Date.parse(text(value, where)))) malformed(where, `must be an ISO time, not ${JSON.stringify(value)}`);
+  return value as string;
+}
+
+function member<T extends string>(value: unknown, values: readonly T[], where: string): T {
+  if (!values.includes(value as T)) malformed(where, `must be one of ${values.join(', ')}, not ${JSON.stringify(value)}`);
+  return value as T;
 }

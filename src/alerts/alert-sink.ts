@@ -4,6 +4,11 @@ import type { Alert } from '../model/alert.ts';
 export interface AlertSink {
   write(alerts: Alert[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * After a restart restored the alert lifecycle: the alerts still firing. Sinks that keep
+   * re-notifying what fires (Alertmanager) take them up again; others ignore them.
+   */
+  resume?(active: Alert[]): Promise<void>;
 }
 
 /** In-memory twin, for tests. */

@@ -91,6 +91,24 @@ const suppressionSchema = z.strictObject({
   peer: z.string().optional(),
 }).refine((r) => r.detector !== undefined || r.workload !== undefined || r.peer !== undefined, 'expected at least one of detector, workload, peer');
 
+/**
+ * `state:` — durable, partitioned detection state on Kafka, for pipelines that read Kafka.
+ * Every field has a default; internal topic names derive from the pipeline's name.
+ */
+const stateSchema = z.strictObject({
+  /** Off: one in-memory detection stage per member, as before (state is lost on restart). */
+  enabled: z.boolean().default(true),
+  /** Partitions of the repartition topic = detection tasks = the most members that share the work. Fixed once state exists. */
+  partitions: z.number().int().positive().max(1024).default(6),
+  replication_factor: z.number().int().positive().default(1),
+  /** How often each task commits its state, its input offsets and its alerts (one Kafka transaction). */
+  checkpoint_interval_ms: z.number().int().min(50).max(600_000).default(1_000),
+  /** Prefix of the internal topics and transactional ids; default `flowhound-<pipeline name>`. */
+  topic_prefix: z.string().min(1).optional(),
+});
+
+export type StateConfig = z.infer<typeof stateSchema>;
+
 /** `detection:` — baselines, detectors and the alert lifecycle. Every field has a default. */
 const detectionSchema = z.strictObject({
   window_seconds: z.number().int().min(10).max(3600).default(300),
@@ -187,6 +205,7 @@ export const pipelineSchema = z.strictObject({
   dead_letter: deadLetterSchema.default({ partitions: 1, replication_factor: 1 }),
   limits: limitsSchema.default({ max_record_bytes: 1_048_576, max_future_skew_seconds: 3_600 }),
   detection: detectionSchema.default(() => detectionSchema.parse({})),
+  state: stateSchema.default(() => stateSchema.parse({})),
   metrics: metricsSchema.default(() => metricsSchema.parse({})),
   /** Where alerts go, by name: alertmanager, kafka (JSON keyed by fingerprint), file (JSON lines). */
   sinks: z.record(name, alertSinkSchema).default({}),

@@ -1,4 +1,4 @@
-import type { PeerGroups } from '../baseline/peer-groups.ts';
+import type { PeerView } from '../baseline/peer-groups.ts';
 import type { WindowStats } from '../baseline/window-stats.ts';
 import type { WorkloadBaseline } from '../baseline/workload-baseline.ts';
 import type { Category, Finding } from '../model/alert.ts';
@@ -10,7 +10,8 @@ export interface DetectorContext {
   baseline: WorkloadBaseline;
   /** True once the baseline has seen the learning period; before that, judge against the role. */
   learned: boolean;
-  peerGroups: PeerGroups;
+  /** The role view as of the windows before this one. */
+  peerGroups: PeerView;
   settings: DetectionSettings;
 }
 

@@ -1,4 +1,3 @@
-import { AlertLifecycle } from '../alerts/alert-lifecycle.ts';
 import type { AlertSink } from '../alerts/alert-sink.ts';
 import type { DetectionConfig } from '../config/pipeline-schema.ts';
 import { defaultStateBudgetMb } from '../baseline/state-budget.ts';
@@ -9,7 +8,12 @@ import { WorkloadResolver } from '../enrich/workload-resolver.ts';
 import { DetectionStage, type DetectionStageOptions, type EnabledDetector } from './detection-stage.ts';
 
 /** The detection stage described by a pipeline's `detection:` section. */
-export function buildDetection(config: DetectionConfig, sinks: AlertSink[], hooks: Pick<DetectionStageOptions, 'onLate' | 'onWindow' | 'onFindings' | 'clock' | 'idleLaneMs'> = {}): DetectionStage {
+export type DetectionHooks = Pick<DetectionStageOptions, 'onLate' | 'onWindow' | 'onFindings' | 'clock' | 'idleLaneMs' | 'peerGroups' | 'part' | 'mayClose'> & {
+  /** Overrides detection.max_state_mb (a detection task gets its share of the member's). */
+  maxStateMb?: number;
+};
+
+export function buildDetection(config: DetectionConfig, sinks: AlertSink[], { maxStateMb, ...hooks }: DetectionHooks = {}): DetectionStage {
   const detectors: EnabledDetector[] = [];
   for (const detector of DETECTORS) {
     const overrides = config.detectors[detector.name] ?? {};
@@ -24,14 +28,14 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], hook
     gateway_only_domains: config.gateway_only_domains ?? DEFAULT_DETECTION_SETTINGS.gateway_only_domains,
     ingress_gateways: config.ingress_gateways ?? DEFAULT_DETECTION_SETTINGS.ingress_gateways,
   });
-  const lifecycle = new AlertLifecycle({
+  const lifecycle = {
     resolveAfterMs: config.alerts.resolve_after_seconds * 1000,
     cooldownMs: config.alerts.cooldown_seconds * 1000,
     suppress: config.suppress,
     maxAlerts: config.alerts.max_alerts,
     ...(config.alerts.storm.enabled ? { storm: { maxAlertsPerGroup: config.alerts.storm.max_alerts_per_group, maxGroupsPerDetector: config.alerts.storm.max_groups_per_detector } } : {}),
-  });
-  const maxStateBytes = (config.max_state_mb ?? defaultStateBudgetMb()) * 1024 * 1024;
+  };
+  const maxStateBytes = (maxStateMb ?? config.max_state_mb ?? defaultStateBudgetMb()) * 1024 * 1024;
   const options = {
     detectors,
     settings,

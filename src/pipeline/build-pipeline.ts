@@ -11,6 +11,11 @@ import { DeadLetterTopic } from '../sinks/dead-letter-kafka.ts';
 import { AlertmanagerSink } from '../sinks/alertmanager.ts';
 import { FaroSink } from '../sinks/faro.ts';
 import { KafkaAlertSink } from '../sinks/kafka-alerts.ts';
+import { ensureTopic } from '../sinks/kafka-topic.ts';
+import type { WindowStats } from '../baseline/window-stats.ts';
+import type { WorkloadBaseline } from '../baseline/workload-baseline.ts';
+import type { Finding } from '../model/alert.ts';
+import type { NormalizedRecord } from '../model/normalized-record.ts';
 import { RecordsFile } from '../sinks/records-file.ts';
 import { FileSource } from '../sources/file-source.ts';
 import { createKafka } from '../sources/kafka-client.ts';
@@ -19,7 +24,11 @@ import type { Source } from '../sources/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { MeteredSink, PipelineMetrics } from '../telemetry/pipeline-metrics.ts';
 import { buildDetection } from './build-detection.ts';
-import type { DetectionStage } from './detection-stage.ts';
+import type { DetectionStage, DetectionView } from './detection-stage.ts';
+import { DetectionTasks } from '../state/detection-tasks.ts';
+import { RepartitionWriter } from '../state/repartition-writer.ts';
+import { ensureStateTopics, stateTopics } from '../state/state-topics.ts';
+import { defaultStateBudgetMb } from '../baseline/state-budget.ts';
 import { replayMerged } from './event-time-merge.ts';
 import { Ingest } from './ingest.ts';
 import type { RecordStage } from './record-stage.ts';
@@ -58,7 +67,10 @@ export interface BuiltPipeline {
   readonly ingest: Ingest;
   readonly sources: Source[];
   readonly deadLetter: DeadLetterSink;
-  readonly detection: DetectionStage;
+  /** What metrics and summaries read: the in-process stage, or this member's detection tasks. */
+  readonly detection: DetectionView;
+  /** The detection tier, when state is durable on Kafka (`state.enabled` with Kafka sources). */
+  readonly tasks: DetectionTasks | undefined;
   /** Runs every source until its input ends (files) or `stop()` (Kafka), then closes the sinks. */
   run(): Promise<void>;
   stop(): Promise<void>;
@@ -76,6 +88,11 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   };
 
   let detectionStage: DetectionStage | undefined;
+  // Durable, partitioned state: the ingest tier re-keys records into the repartition topic and
+  // the detection tier (DetectionTasks) judges them, its state committed on Kafka.
+  const durable = config.state.enabled && options.mergeFilesByEventTime !== true && Object.values(config.sources).some((s) => s.type === 'kafka');
+  const topics = stateTopics(config);
+  const writer = durable ? new RepartitionWriter({ kafka: kafkaClient(), topic: topics.repartition, partitions: topics.partitions, transactionalIdPrefix: topics.prefix, logger }) : undefined;
   const sources: Source[] = Object.entries(config.sources).map(([id, source]) => {
     const cluster = source.cluster ?? config.cluster;
     if (source.type === 'file') {
@@ -95,7 +112,11 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
       maxBytesPerPartition: source.max_bytes_per_partition,
       logger,
       // The detection stage is built below; partitions are assigned only once the source runs.
-      onAssignment: (lanes) => detectionStage?.expectLanes(lanes),
+      onAssignment: (lanes) => {
+        detectionStage?.expectLanes(lanes);
+        void writer?.assigned(lanes);
+      },
+      ...(writer === undefined ? {} : { commit: (groupId: string, topic: string, partition: number, next: string) => writer.commit(groupId, topic, partition, next) }),
     });
   });
 
@@ -109,8 +130,11 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
 
   const alertSinks: AlertSink[] = [...(options.alertSinks ?? [])];
   const faroSinks: { name: string; config: Extract<PipelineConfig['sinks'][string], { type: 'faro' }> }[] = [];
+  let alertsTopic: { topic: string; partitions: number; replicationFactor: number } | undefined;
   for (const [name, sink] of Object.entries(config.sinks)) {
     if (sink.type === 'alertmanager') alertSinks.push(new AlertmanagerSink(name, sink, logger));
+    // With durable state, alerts reach the Kafka topic in the transaction that commits them.
+    else if (sink.type === 'kafka' && durable) alertsTopic = { topic: sink.topic, partitions: sink.partitions, replicationFactor: sink.replication_factor };
     else if (sink.type === 'kafka') alertSinks.push(new KafkaAlertSink(name, { kafka: kafkaClient(), topic: sink.topic, partitions: sink.partitions, replicationFactor: sink.replication_factor, logger, maxBuffered: 10_000 }));
     else if (sink.type === 'faro') faroSinks.push({ name, config: sink });
     else alertSinks.push(new AlertsFile(sink.path));
@@ -129,17 +153,32 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   if (metrics !== undefined) alertSinks.push(metrics.alertSink());
   // Late records leave detection as dead letters (normalised JSON: their bytes are gone by then).
   let late: DeadLetter[] = [];
-  const detection = buildDetection(config.detection, alertSinks, {
-    onLate: (record) => late.push({
+  const hooks = {
+    onLate: (record: NormalizedRecord) => late.push({
       source: 'detection', origin: { kind: 'record', eventTime: new Date(eventTime(record)).toISOString() }, format: record.format, reason: 'late',
       detail: `event time ${new Date(eventTime(record)).toISOString()} is behind the watermark by more than detection.allowed_lateness_seconds (${config.detection.allowed_lateness_seconds} s)`,
       raw: JSON.stringify(record), rejectedAt: Date.now(),
     }),
     ...(metrics === undefined ? {} : {
-      onWindow: (window, baseline) => metrics.onWindow(window, baseline),
-      onFindings: (findings) => metrics.onFindings(findings),
+      onWindow: (window: WindowStats, baseline: WorkloadBaseline | undefined) => metrics.onWindow(window, baseline),
+      onFindings: (findings: Finding[]) => metrics.onFindings(findings),
     }),
-  });
+  };
+  const budgetMb = config.detection.max_state_mb ?? defaultStateBudgetMb();
+  const tasks = durable ? new DetectionTasks({
+    kafka: kafkaClient(),
+    topics,
+    groupId: `${topics.prefix}-detection`,
+    // The member's budget, shared by the tasks it may run.
+    buildStage: (task) => buildDetection(config.detection, [task.sink], { ...hooks, peerGroups: task.peerGroups, part: task.partition, mayClose: task.mayClose, maxStateMb: budgetMb / topics.partitions }),
+    sinks: alertSinks,
+    ...(alertsTopic === undefined ? {} : { alertsTopic: alertsTopic.topic }),
+    checkpointIntervalMs: config.state.checkpoint_interval_ms,
+    sessionTimeoutMs: Math.max(...Object.values(config.sources).map((s) => (s.type === 'kafka' ? s.session_timeout_ms : 0))),
+    logger,
+    afterBatch: () => lateLetters.process([]),
+  }) : undefined;
+  const detection: DetectionStage | undefined = durable ? undefined : buildDetection(config.detection, alertSinks, hooks);
   detectionStage = detection;
   const lateLetters: RecordStage = {
     async process() {
@@ -155,7 +194,8 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   };
   const stages = [...(options.stages ?? [])];
   if (options.recordsOut !== undefined) stages.push(new RecordsFile(options.recordsOut));
-  stages.push(detection, lateLetters);
+  stages.push(writer ?? detection!, lateLetters);
+  const view: DetectionView = tasks ?? detection!;
   const ingestOptions = {
     deadLetter,
     stages,
@@ -174,9 +214,9 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     const now = Date.now();
     const values = {
       records_per_second: Math.round(((received - lastReceived) * 1000) / Math.max(1, now - lastMeasured)),
-      event_time_lag_seconds: Number.isFinite(detection.newestEventTime) ? Math.round((now - detection.newestEventTime) / 1000) : 0,
-      alerts_active: detection.activeAlerts().length,
-      baselines: detection.baselines.size,
+      event_time_lag_seconds: Number.isFinite(view.newestEventTime) ? Math.round((now - view.newestEventTime) / 1000) : 0,
+      alerts_active: view.activeAlerts().length,
+      baselines: view.baselines.size,
     };
     lastReceived = received;
     lastMeasured = now;
@@ -184,7 +224,8 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   };
   if (metrics !== undefined) {
     metrics.observeIngest(ingest, deadLetter instanceof DeadLetterTopic ? 'topic' : 'file');
-    metrics.observeDetection(detection);
+    metrics.observeDetection(view);
+    if (tasks !== undefined) metrics.observeState(tasks);
     metrics.observeKafka(sources.filter((s): s is KafkaSource => s instanceof KafkaSource));
     metrics.observeSinks(alertSinks.filter((s): s is AlertSink & MeteredSink => 'stats' in s && 'name' in s));
   }
@@ -197,9 +238,14 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     ingest,
     sources,
     deadLetter,
-    detection,
+    detection: view,
+    tasks,
     async run() {
       if (deadLetter instanceof DeadLetterTopic) await deadLetter.start();
+      if (durable) {
+        await ensureStateTopics(kafkaClient(), topics, logger);
+        if (alertsTopic !== undefined) await ensureTopic(kafkaClient(), alertsTopic.topic, alertsTopic.partitions, alertsTopic.replicationFactor, logger);
+      }
       const files = Object.entries(config.sources).flatMap(([id, source]) =>
         source.type === 'file' ? source.paths.map((path) => ({ path, format: source.format, cluster: source.cluster ?? config.cluster, source: id })) : []);
       running = true;
@@ -214,19 +260,22 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
             shiftMs += span.last - span.first + config.detection.window_seconds * 1000;
           }
         } else {
-          await Promise.all(sources.map((source) => source.run((batch) => ingest.handle(batch))));
+          await Promise.all([...sources.map((source) => source.run((batch) => ingest.handle(batch))), ...(tasks === undefined ? [] : [tasks.run()])]);
         }
       } finally {
         await Promise.all(sources.map((source) => source.stop()));
+        await tasks?.stop();
+        await writer?.close();
         await close();
       }
     },
     ready() {
-      return running;
+      return running && (tasks === undefined || tasks.ready());
     },
     async stop() {
       stopped = true;
       await Promise.all(sources.map((source) => source.stop()));
+      await tasks?.stop();
     },
   };
 }

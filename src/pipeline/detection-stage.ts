@@ -1,12 +1,13 @@
-import { DnsCorrelator } from '../enrich/dns-correlator.ts';
+import type { DnsCorrelator } from '../enrich/dns-correlator.ts';
 import type { WorkloadIdentity, WorkloadResolver } from '../enrich/workload-resolver.ts';
-import type { AlertLifecycle } from '../alerts/alert-lifecycle.ts';
+import type { AlertLifecycle, AlertLifecycleOptions } from '../alerts/alert-lifecycle.ts';
 import type { AlertSink } from '../alerts/alert-sink.ts';
-import { LruMap } from '../baseline/bounded.ts';
-import { PeerGroups } from '../baseline/peer-groups.ts';
+import type { LruMap } from '../baseline/bounded.ts';
+import { PeerGroups, type PeerView } from '../baseline/peer-groups.ts';
 import { addDns, addIncoming, addOutgoing, type PeerIdentity } from '../baseline/window-accumulator.ts';
 import { emptyWindow, type WindowStats } from '../baseline/window-stats.ts';
 import { baselineBytes, createBaseline, updateBaseline, type WorkloadBaseline } from '../baseline/workload-baseline.ts';
+import { DetectionState } from './detection-state.ts';
 import type { Detector } from '../detectors/types.ts';
 import type { DetectionSettings } from '../detectors/settings.ts';
 import type { Alert, Finding } from '../model/alert.ts';
@@ -26,7 +27,7 @@ export interface DetectionStageOptions {
   detectors: EnabledDetector[];
   settings: DetectionSettings;
   resolver: WorkloadResolver;
-  lifecycle: AlertLifecycle;
+  lifecycle: AlertLifecycleOptions;
   sinks: AlertSink[];
   /** Records whose window closed longer ago than this are late: counted, not judged. */
   allowedLatenessMs: number;
@@ -54,7 +55,19 @@ export interface DetectionStageOptions {
   idleLaneMs?: number;
   /** Wall clock, only for lane idleness. */
   clock?: () => number;
+  /** The role view shared by every detection task of the process (default: this stage's own). */
+  peerGroups?: PeerGroups;
+  /** This task's part of the role view (its repartition partition; 0 alone). */
+  part?: number;
+  /**
+   * Whether every other task has closed its windows before `bucket` (absent: alone). A window
+   * is judged against the role view of the windows before it, so it waits until they are all in.
+   */
+  mayClose?: (bucket: number) => boolean;
 }
+
+/** Which side(s) of a flow a task counts: a flow between two workloads goes to each one's task. */
+export const SIDE = { src: 1, dst: 2, both: 3, dnsGlobal: 4 } as const;
 
 export interface DetectionStats {
   late: number;
@@ -72,48 +85,64 @@ export interface DetectionStats {
   alertsEmitted: number;
 }
 
+/** What metrics and summaries read of detection: one stage, or every task of a member. */
+export interface DetectionView {
+  readonly stats: DetectionStats;
+  readonly baselines: { readonly size: number; readonly evictions: number };
+  readonly stateBytes: number;
+  readonly stateBudgetBytes: number;
+  readonly newestEventTime: number;
+  readonly watermark: number;
+  readonly lifecycle: { readonly rolledUp: Map<string, number> };
+  activeAlerts(): Alert[];
+}
+
 /**
  * State + detectors, in event time. Records are folded into per-workload tumbling windows;
  * when the watermark (newest event time − allowed lateness) passes a window's end, each
  * workload's window is judged by every detector against its baseline, then learned.
  */
-export class DetectionStage implements RecordStage {
+export class DetectionStage implements RecordStage, DetectionView {
   readonly stats: DetectionStats = { late: 0, windowsClosed: 0, judgingMs: 0, droppedStateBudget: 0, baselinesNotKept: 0, findings: 0, alertsEmitted: 0 };
-  readonly baselines: LruMap<string, WorkloadBaseline>;
-  readonly peerGroups = new PeerGroups();
-  readonly dns = new DnsCorrelator();
+  readonly peerGroups: PeerGroups;
+  readonly state: DetectionState;
   private readonly options: DetectionStageOptions;
-  private readonly open = new Map<number, Map<string, WindowStats>>();
-  private openWindows = 0;
   private readonly maxOpenWindows: number;
-  private newest = Number.NEGATIVE_INFINITY;
-  private readonly lanes = new Map<string, { newest: number; seenAt: number }>();
   private readonly idleLaneMs: number;
   private readonly clock: () => number;
-  /** End of the latest closed window: records that start before it are late. */
-  private closedUpTo = Number.NEGATIVE_INFINITY;
+  /** The watermark of the last record: closing may have waited on other tasks (mayClose). */
+  private pendingWatermark = Number.NEGATIVE_INFINITY;
 
   constructor(options: DetectionStageOptions) {
     this.options = options;
-    this.baselines = new LruMap(options.maxWorkloads, undefined, { weigh: baselineBytes, maxWeight: options.maxStateBytes ?? Number.POSITIVE_INFINITY });
+    this.peerGroups = options.peerGroups ?? new PeerGroups();
+    this.state = new DetectionState({ maxWorkloads: options.maxWorkloads, ...(options.maxStateBytes === undefined ? {} : { maxStateBytes: options.maxStateBytes }), lifecycle: options.lifecycle, peers: this.peerGroups.part(options.part ?? 0) });
     this.maxOpenWindows = options.maxOpenWindows ?? Number.POSITIVE_INFINITY;
     this.idleLaneMs = options.idleLaneMs ?? 30_000;
     this.clock = options.clock ?? Date.now;
   }
 
+  get baselines(): LruMap<string, WorkloadBaseline> {
+    return this.state.baselines;
+  }
+
+  get dns(): DnsCorrelator {
+    return this.state.dns;
+  }
+
   /** Event time up to which every window is closed. */
   get watermark(): number {
-    return this.closedUpTo;
+    return this.state.closedUpTo;
   }
 
   /** Newest event time seen, epoch ms (−∞ before the first record). */
   get newestEventTime(): number {
-    return this.newest;
+    return this.state.newest;
   }
 
   /** Bytes of workload baselines held (what `maxStateBytes` bounds). */
   get stateBytes(): number {
-    return this.baselines.weight;
+    return this.state.baselines.weight;
   }
 
   /** The bound on `stateBytes` (∞ when unbounded). */
@@ -123,32 +152,55 @@ export class DetectionStage implements RecordStage {
 
   /** Alerts still firing. */
   activeAlerts(): Alert[] {
-    return this.options.lifecycle.active();
+    return this.state.lifecycle.active();
   }
 
   /** The alert lifecycle, for its counts (metrics). */
   get lifecycle(): AlertLifecycle {
-    return this.options.lifecycle;
+    return this.state.lifecycle;
   }
 
-  async process(records: NormalizedRecord[], laneName = 'default'): Promise<void> {
-    const { allowedLatenessMs } = this.options;
-    const windowMs = this.options.settings.windowMs;
+  async process(records: NormalizedRecord[], laneName = 'default', _originals?: unknown, sides?: Uint8Array): Promise<void> {
     const now = this.clock();
-    let lane = this.lanes.get(laneName);
-    if (lane === undefined) this.lanes.set(laneName, (lane = { newest: Number.NEGATIVE_INFINITY, seenAt: now }));
-    lane.seenAt = now;
-    for (const record of records) {
-      this.add(record);
+    const lane = this.lane(laneName, now);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      this.add(record, sides === undefined ? SIDE.both : sides[i]!);
       const time = eventTimeOf(record);
-      if (time > lane.newest) {
-        lane.newest = time;
-        // Close windows as soon as the watermark passes them, not at the end of the batch:
-        // the time to detect must not depend on how records were batched.
-        const watermark = this.laneWatermark(now) - allowedLatenessMs;
-        if (watermark >= this.closedUpTo + windowMs) await this.emit(this.closeUpTo(watermark));
-      }
+      // Close windows as soon as the watermark passes them, not at the end of the batch:
+      // the time to detect must not depend on how records were batched.
+      if (time > lane.newest) await this.advanceLane(lane, time, now);
     }
+  }
+
+  /**
+   * A lane reached `time` without a record for this task (the ingest tier says so to every
+   * task, so a task whose workloads are quiet still closes its windows).
+   */
+  async progress(laneName: string, time: number): Promise<void> {
+    const now = this.clock();
+    const lane = this.lane(laneName, now);
+    if (time > lane.newest) await this.advanceLane(lane, time, now);
+  }
+
+  /** Closes what other tasks held back (mayClose), once they have caught up. */
+  async retryClose(): Promise<void> {
+    if (this.pendingWatermark >= this.state.closedUpTo + this.options.settings.windowMs) await this.emit(this.closeUpTo(this.pendingWatermark));
+  }
+
+  private lane(name: string, now: number): { newest: number; seenAt: number } {
+    let lane = this.state.lanes.get(name);
+    if (lane === undefined) this.state.lanes.set(name, (lane = { newest: Number.NEGATIVE_INFINITY, seenAt: now }));
+    lane.seenAt = now;
+    return lane;
+  }
+
+  private async advanceLane(lane: { newest: number }, time: number, now: number): Promise<void> {
+    lane.newest = time;
+    if (time > this.state.newest) this.state.newest = time;
+    const watermark = this.laneWatermark(now) - this.options.allowedLatenessMs;
+    this.pendingWatermark = watermark;
+    if (watermark >= this.state.closedUpTo + this.options.settings.windowMs) await this.emit(this.closeUpTo(watermark));
   }
 
   /**
@@ -157,7 +209,7 @@ export class DetectionStage implements RecordStage {
    */
   expectLanes(names: string[]): void {
     const now = this.clock();
-    for (const name of names) if (!this.lanes.has(name)) this.lanes.set(name, { newest: Number.NEGATIVE_INFINITY, seenAt: now });
+    for (const name of names) if (!this.state.lanes.has(name)) this.state.lanes.set(name, { newest: Number.NEGATIVE_INFINITY, seenAt: now });
   }
 
   /**
@@ -167,11 +219,11 @@ export class DetectionStage implements RecordStage {
    */
   private laneWatermark(now: number): number {
     let slowest = Number.POSITIVE_INFINITY;
-    for (const lane of this.lanes.values()) {
+    for (const lane of this.state.lanes.values()) {
       if (now - lane.seenAt > this.idleLaneMs) continue;
       if (lane.newest < slowest) slowest = lane.newest;
     }
-    return slowest === Number.POSITIVE_INFINITY ? this.newest : slowest;
+    return slowest === Number.POSITIVE_INFINITY ? this.state.newest : slowest;
   }
 
   /** Closes every open window (end of a replay) and flushes the sinks. */
@@ -180,47 +232,52 @@ export class DetectionStage implements RecordStage {
     for (const sink of this.options.sinks) await sink.close();
   }
 
-  private add(record: NormalizedRecord): void {
+  private add(record: NormalizedRecord, side: number): void {
     const windowMs = this.options.settings.windowMs;
     // By event time (the end of an aggregation window): Calico's flush windows are not aligned
     // to ours, and a window must not close before the records that end inside it arrive.
     const time = record.kind === 'flow' ? record.windowEnd : record.time;
     const bucket = Math.floor((time - 1) / windowMs) * windowMs;
-    if (bucket < this.closedUpTo) {
+    if (bucket < this.state.closedUpTo) {
+      // A DNS answer for other tasks' clients only feeds the shared table: not this task's to count.
+      if (side === SIDE.dnsGlobal) return;
       this.stats.late++;
       this.options.onLate?.(record);
       return;
     }
-    if (time > this.newest) this.newest = time;
-    if (record.kind === 'flow') this.addFlow(record, bucket);
+    if (time > this.state.newest) this.state.newest = time;
+    if (record.kind === 'flow') this.addFlow(record, bucket, side);
+    else if (side === SIDE.dnsGlobal) this.state.dns.observeGlobal(record);
     else this.addDnsRecord(record, bucket);
   }
 
   /** The workload's open window of `bucket`; undefined (counted) past maxOpenWindows for a workload without a baseline. */
   private window(bucket: number, identity: WorkloadIdentity): WindowStats | undefined {
-    let windows = this.open.get(bucket);
-    if (windows === undefined) this.open.set(bucket, (windows = new Map()));
+    const { state } = this;
+    let windows = state.open.get(bucket);
+    if (windows === undefined) state.open.set(bucket, (windows = new Map()));
     let window = windows.get(identity.key);
     if (window === undefined) {
-      if (this.openWindows >= this.maxOpenWindows && this.baselines.peek(identity.key) === undefined) {
+      if (state.openWindows >= this.maxOpenWindows && state.baselines.peek(identity.key) === undefined) {
         this.stats.droppedStateBudget++;
         return undefined;
       }
       window = emptyWindow(identity.key, identity.workload, bucket, bucket + this.options.settings.windowMs);
       windows.set(identity.key, window);
-      this.openWindows++;
+      state.openWindows++;
     }
+    state.openChanged(identity.key);
     return window;
   }
 
-  private addFlow(flow: FlowRecord, bucket: number): void {
+  private addFlow(flow: FlowRecord, bucket: number, side: number): void {
     const { src, dst } = flow;
     const { resolver } = this.options;
     // Each side's identity is looked up once per record, whichever windows it is used for.
     let srcIdentity: WorkloadIdentity | undefined;
     let dstIdentity: WorkloadIdentity | undefined;
     // Calico and Hubble report a pod-to-pod flow from both ends: count each side once.
-    if (src.kind === 'pod' && (flow.reporter !== 'dst' || dst.kind !== 'pod')) {
+    if ((side & SIDE.src) !== 0 && src.kind === 'pod' && (flow.reporter !== 'dst' || dst.kind !== 'pod')) {
       srcIdentity = resolver.identify(src);
       const window = this.window(bucket, srcIdentity);
       if (window !== undefined) {
@@ -228,7 +285,7 @@ export class DetectionStage implements RecordStage {
         else addOutgoing(window, flow, this.peerOf(flow, window.key));
       }
     }
-    if (dst.kind === 'pod' && (flow.reporter !== 'src' || src.kind !== 'pod')) {
+    if ((side & SIDE.dst) !== 0 && dst.kind === 'pod' && (flow.reporter !== 'src' || src.kind !== 'pod')) {
       const viaGateway = src.kind === 'pod' && this.isIngressGateway(src, srcIdentity);
       const window = this.window(bucket, dstIdentity ?? resolver.identify(dst));
       if (window !== undefined) addIncoming(window, flow, viaGateway);
@@ -251,7 +308,7 @@ export class DetectionStage implements RecordStage {
     const dst = flow.dst;
     if (dst.kind === 'pod' || dst.kind === 'host' || dst.kind === 'networkset') return this.options.resolver.identify(dst);
     let fqdn = flow.dstFqdns[0];
-    if (fqdn === undefined && dst.ip !== undefined) fqdn = this.dns.lookup(srcKey, dst.ip, flow.windowEnd);
+    if (fqdn === undefined && dst.ip !== undefined) fqdn = this.state.dns.lookup(srcKey, dst.ip, flow.windowEnd);
     const external = this.externalPeer;
     external.key = fqdn ?? dst.ip ?? dst.workload;
     external.fqdn = fqdn;
@@ -264,56 +321,70 @@ export class DetectionStage implements RecordStage {
     if (dns.client.kind !== 'pod') return;
     const window = this.window(bucket, this.options.resolver.identify(dns.client));
     if (window === undefined) return;
-    this.dns.observe(dns, window.key);
+    this.state.dns.observe(dns, window.key);
     addDns(window, dns);
   }
 
   private closeUpTo(watermark: number): Alert[] {
     const windowMs = this.options.settings.windowMs;
-    const ready = [...this.open.keys()].filter((bucket) => bucket + windowMs <= watermark).sort((a, b) => a - b);
+    const { state } = this;
+    const ready = [...state.open.keys()].filter((bucket) => bucket + windowMs <= watermark).sort((a, b) => a - b);
     const alerts: Alert[] = [];
     const started = ready.length > 0 ? performance.now() : 0;
+    let waiting = false;
     for (const bucket of ready) {
-      const windows = this.open.get(bucket)!;
-      this.open.delete(bucket);
-      this.openWindows -= windows.size;
+      if (this.options.mayClose !== undefined && !this.options.mayClose(bucket)) {
+        // Everything before this bucket is closed; it waits for the other tasks (retryClose).
+        state.closedUpTo = Math.max(state.closedUpTo, bucket);
+        waiting = true;
+        break;
+      }
+      const windows = state.open.get(bucket)!;
+      state.open.delete(bucket);
+      state.openWindows -= windows.size;
       const findings: Finding[] = [];
       // Every workload of the window is as recent as any other: touched before judging, so the
       // evictions new workloads cause fall on workloads idle in this window.
-      for (const key of windows.keys()) this.baselines.get(key);
+      for (const key of windows.keys()) state.baselines.get(key);
+      // Judged against the role view of the windows before this one: the same however the
+      // workloads are spread over tasks and in whatever order the tasks close this window.
+      const peerGroups = this.peerGroups.at(bucket);
       for (const window of windows.values()) {
-        findings.push(...this.judge(window, windows));
-        this.options.onWindow?.(window, this.baselines.peek(window.key));
+        findings.push(...this.judge(window, windows, peerGroups));
+        this.options.onWindow?.(window, state.baselines.peek(window.key));
+        state.openChanged(window.key);
       }
       this.stats.findings += findings.length;
       if (findings.length > 0) this.options.onFindings?.(findings);
-      alerts.push(...this.options.lifecycle.accept(findings));
-      alerts.push(...this.options.lifecycle.advance(bucket + windowMs));
-      this.closedUpTo = Math.max(this.closedUpTo, bucket + windowMs);
+      alerts.push(...state.lifecycle.accept(findings));
+      alerts.push(...state.lifecycle.advance(bucket + windowMs));
+      state.closedUpTo = Math.max(state.closedUpTo, bucket + windowMs);
     }
     if (ready.length > 0) this.stats.judgingMs += performance.now() - started;
-    if (ready.length === 0 && Number.isFinite(watermark) && watermark > this.closedUpTo) {
-      this.closedUpTo = Math.floor(watermark / windowMs) * windowMs;
+    if (!waiting && ready.length === 0 && Number.isFinite(watermark) && watermark > state.closedUpTo) {
+      state.closedUpTo = Math.floor(watermark / windowMs) * windowMs;
     }
     return alerts;
   }
 
-  private judge(window: WindowStats, bucket: Map<string, WindowStats>): Finding[] {
+  private judge(window: WindowStats, bucket: Map<string, WindowStats>, peerGroups: PeerView): Finding[] {
     this.stats.windowsClosed++;
+    const { state } = this;
     // Touched already, with the rest of its window (closeUpTo).
-    let baseline = this.baselines.peek(window.key);
+    let baseline = state.baselines.peek(window.key);
     const fresh = baseline === undefined;
     baseline ??= createBaseline(window.key, window.workload, window.start);
     const { learningMs, learningWindows, settings } = this.options;
     const learned = baseline.windows >= learningWindows && window.start - baseline.firstSeen >= learningMs;
-    const ctx = { baseline, learned, peerGroups: this.peerGroups, settings };
+    const ctx = { baseline, learned, peerGroups, settings };
     const findings: Finding[] = [];
     for (const { detector, params } of this.options.detectors) findings.push(...detector.evaluate(window, ctx, params));
-    this.peerGroups.update(window, baseline);
+    state.peers.update(window, baseline);
     updateBaseline(baseline, window);
-    if (!fresh) this.baselines.reweigh(window.key);
-    else if (this.baselines.wouldEvict(baselineBytes(baseline)) && bucket.has(this.baselines.oldestKey()!)) this.stats.baselinesNotKept++;
-    else this.baselines.set(window.key, baseline);
+    state.baselineChanged(window.key);
+    if (!fresh) state.baselines.reweigh(window.key);
+    else if (state.baselines.wouldEvict(baselineBytes(baseline)) && bucket.has(state.baselines.oldestKey()!)) this.stats.baselinesNotKept++;
+    else state.baselines.set(window.key, baseline);
     return findings;
   }
 

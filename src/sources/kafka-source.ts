@@ -17,6 +17,12 @@ export interface KafkaSourceOptions {
   logger: Logger;
   /** Told the `topic|partition` lanes this member was assigned, on every (re)join. */
   onAssignment?: (lanes: string[]) => void;
+  /**
+   * Commits a processed chunk's offset (`nextOffset` = last + 1) instead of the consumer's
+   * plain offset commit: the durable-state ingest commits it in the transaction that writes the
+   * chunk's records. False: the partition was taken over; the chunk is left to its new owner.
+   */
+  commit?: (groupId: string, topic: string, partition: number, nextOffset: string) => Promise<boolean>;
 }
 
 /**
@@ -68,17 +74,23 @@ export class KafkaSource implements Source {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const { topic, partition } = batch;
         let chunk: RawMessage[] = [];
-        const handOn = async () => {
-          if (chunk.length === 0) return;
+        const handOn = async (): Promise<boolean> => {
+          if (chunk.length === 0) return true;
           const last = chunk[chunk.length - 1]!.origin;
           await handle({ source: this.name, format: options.format, cluster: options.cluster, messages: chunk });
           chunk = [];
           const offset = last.kind === 'kafka' ? last.offset : '0';
-          resolveOffset(offset);
           const next = BigInt(offset) + 1n;
-          await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+          if (options.commit !== undefined) {
+            if (!(await options.commit(options.groupId, topic, partition, next.toString()))) return false;
+            resolveOffset(offset);
+          } else {
+            resolveOffset(offset);
+            await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+          }
           this.lag.set(`${topic}|${partition}`, Math.max(0, Number(BigInt(batch.highWatermark) - next)));
           await heartbeat();
+          return true;
         };
         for (const message of batch.messages) {
           // A rebalance took the partition away: stop, the new owner resumes from the last commit.
@@ -88,7 +100,7 @@ export class KafkaSource implements Source {
             key: message.key,
             origin: { kind: 'kafka', topic, partition, offset: message.offset },
           });
-          if (chunk.length >= options.maxBatchRecords) await handOn();
+          if (chunk.length >= options.maxBatchRecords && !(await handOn())) return;
         }
         if (isRunning() && !isStale()) await handOn();
       },

@@ -5,7 +5,8 @@ import { DETECTOR_NAMES } from '../detectors/registry.ts';
 import { CATEGORIES, SEVERITIES, isNewAlert, type Alert, type Finding } from '../model/alert.ts';
 import type { WorkloadBaseline } from '../baseline/workload-baseline.ts';
 import { robust } from '../baseline/series.ts';
-import type { DetectionStage } from '../pipeline/detection-stage.ts';
+import type { DetectionView } from '../pipeline/detection-stage.ts';
+import type { DetectionTasks } from '../state/detection-tasks.ts';
 import type { Ingest } from '../pipeline/ingest.ts';
 import type { KafkaSource } from '../sources/kafka-source.ts';
 import { OTHER, TopWorkloads } from './top-workloads.ts';
@@ -99,7 +100,7 @@ export class PipelineMetrics {
     });
   }
 
-  observeDetection(detection: DetectionStage, clock: () => number = Date.now): void {
+  observeDetection(detection: DetectionView, clock: () => number = Date.now): void {
     this.counterFrom('flowhound_records_late', 'Records that arrived after their window closed (not judged)', () => [[detection.stats.late, {}]]);
     this.counterFrom('flowhound_records_dropped', 'Record sides not counted, by reason (state_budget: too many workload windows open for detection.max_state_mb; workloads with a baseline are always counted)', () => [[detection.stats.droppedStateBudget, { reason: 'state_budget' }]]);
     this.counterFrom('flowhound_windows_judged', 'Workload windows judged by the detectors', () => [[detection.stats.windowsClosed, {}]]);
@@ -125,6 +126,16 @@ export class PipelineMetrics {
       for (const alert of detection.activeAlerts()) counts.set(`${alert.category}|${alert.severity}`, (counts.get(`${alert.category}|${alert.severity}`) ?? 0) + 1);
       return [...counts].map(([key, n]) => { const [category, severity] = key.split('|'); return [n, { category, severity }]; });
     });
+  }
+
+  /** Durable state: checkpoints (each one Kafka transaction per task), restores, tasks held. */
+  observeState(tasks: DetectionTasks): void {
+    this.counterFrom('flowhound_state_checkpoints', 'Detection task checkpoints committed (state, input offsets and alerts in one Kafka transaction)', () => [[tasks.checkpoints.checkpoints, {}]]);
+    this.counterFrom('flowhound_state_checkpoint_bytes', 'Bytes of state written to the changelog and peer-groups topics by checkpoints', () => [[tasks.checkpoints.bytes, {}]]);
+    this.counterFrom('flowhound_state_checkpoint_seconds', 'Time spent in checkpoints (serialising and committing)', () => [[tasks.checkpoints.ms / 1000, {}]]);
+    this.counterFrom('flowhound_state_restores', 'Detection tasks restored from their changelog (startup, rebalance, failed checkpoint)', () => [[tasks.restores.tasks, {}]]);
+    this.counterFrom('flowhound_state_restore_seconds', 'Time spent restoring detection tasks', () => [[tasks.restores.ms / 1000, {}]]);
+    this.gaugeFrom('flowhound_detection_tasks', 'Detection tasks (repartition partitions) this member runs', () => [[tasks.tasks.size, {}]]);
   }
 
   observeSinks(sinks: MeteredSink[]): void {
