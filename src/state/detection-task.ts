@@ -8,6 +8,7 @@ import { latestPerKey, type ChangelogRecord } from '../pipeline/detection-state.
 import type { Logger } from '../telemetry/logger.ts';
 import { MARKER_KEY, readUntilMarkers } from './changelog-reader.ts';
 import { PROGRESS_KEY } from './peer-group-feed.ts';
+import { sendChunked } from './transactions.ts';
 import type { StateTopics } from './state-topics.ts';
 
 /** Buffers a task's alerts until the checkpoint that commits them. */
@@ -141,11 +142,9 @@ export class DetectionTask {
     peers.push({ partition, key: PROGRESS_KEY, value: JSON.stringify(Number.isFinite(closed) ? closed : null) });
     const transaction = await producer.transaction();
     try {
-      const topicMessages = [{ topic: topics.changelog, messages: changelog }, { topic: topics.peerGroups, messages: peers }];
-      if (alertsTopic !== undefined && alerts.length > 0) {
-        topicMessages.push({ topic: alertsTopic, messages: alerts.map((a) => ({ key: a.fingerprint, value: JSON.stringify(a), headers: { status: a.status, detector: a.detector } })) as Message[] });
-      }
-      await transaction.sendBatch({ acks: -1, topicMessages });
+      await sendChunked(transaction, topics.changelog, changelog);
+      await sendChunked(transaction, topics.peerGroups, peers);
+      if (alertsTopic !== undefined) await sendChunked(transaction, alertsTopic, alerts.map((a) => ({ key: a.fingerprint, value: JSON.stringify(a), headers: { status: a.status, detector: a.detector } })));
       if (this.nextOffset !== null) {
         await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: topics.repartition, partitions: [{ partition, offset: this.nextOffset }] }] });
       }

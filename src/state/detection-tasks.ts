@@ -61,7 +61,7 @@ export class DetectionTasks implements DetectionView {
     this.consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, readUncommitted: false, retry: { retries: 8 } });
     this.feed = new PeerGroupFeed({
       kafka: options.kafka, topic: options.topics.peerGroups, groupPrefix: options.topics.prefix, peerGroups: this.peerGroups, logger: options.logger,
-      onProgress: () => void this.retryClosing(),
+      onProgress: () => void this.retryClosing().catch((error) => this.options.logger.warn(`detection: ${(error as Error).message}`)),
     });
   }
 
@@ -88,7 +88,7 @@ export class DetectionTasks implements DetectionView {
     await this.feed.start();
     await consumer.connect();
     await consumer.subscribe({ topics: [options.topics.repartition], fromBeginning: true });
-    this.timer = setInterval(() => void this.checkpointDue(), Math.max(50, Math.floor(options.checkpointIntervalMs / 2)));
+    this.timer = setInterval(() => void this.checkpointDue().catch((error) => options.logger.warn(`detection: ${(error as Error).message}`)), Math.max(50, Math.floor(options.checkpointIntervalMs / 2)));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -103,12 +103,9 @@ export class DetectionTasks implements DetectionView {
         if (task === undefined) return; // not ours (any more): the owner resumes from its state
         await task.exclusive(async () => {
           if (this.tasks.get(partition) !== task) return;
-          const first = batch.messages[0]?.offset;
-          if (task.nextOffset !== null && first !== undefined && BigInt(first) > BigInt(task.nextOffset)) {
-            // The group's offset is ahead of the state (a restore raced a commit): go back to the state's.
-            consumer.seek({ topic: batch.topic, partition, offset: task.nextOffset });
-            return;
-          }
+          // The group's committed offset and the state's are committed in one transaction, so
+          // the group's is never ahead; it can be behind (fetched while the previous owner's
+          // last transaction was completing): process() skips what the state already holds.
           await this.process(task, batch.messages, resolveOffset, () => isRunning() && !isStale());
           if (Date.now() - task.lastCheckpoint >= options.checkpointIntervalMs || batch.offsetLag() === '0') await this.checkpoint(task);
         });
@@ -184,7 +181,10 @@ export class DetectionTasks implements DetectionView {
       for (const task of this.tasks.values()) {
         const before = task.stage.watermark;
         await task.exclusive(() => task.stage.retryClose());
-        if (task.stage.watermark !== before) moved = true;
+        if (task.stage.watermark !== before) {
+          moved = true;
+          task.changed = true;
+        }
       }
     }
   }

@@ -6,7 +6,7 @@ import { SIDE } from '../pipeline/detection-stage.ts';
 import type { RecordStage } from '../pipeline/record-stage.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { encodeProgress, encodeRecord, partitionOf } from './repartition-message.ts';
-import { isFenced } from './transactions.ts';
+import { isFenced, sendChunked } from './transactions.ts';
 
 export interface RepartitionWriterOptions {
   kafka: Kafka;
@@ -98,7 +98,7 @@ export class RepartitionWriter implements RecordStage {
     const producer = await this.producer(lane);
     const transaction = await producer.transaction();
     try {
-      if (messages.length > 0) await transaction.send({ topic: this.options.topic, acks: -1, messages });
+      await sendChunked(transaction, this.options.topic, messages);
       await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       await transaction.commit();
     } catch (error) {

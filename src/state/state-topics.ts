@@ -47,7 +47,7 @@ export async function ensureStateTopics(kafka: Kafka, topics: StateTopics, logge
   try {
     const existing = new Set(await admin.listTopics());
     const wanted = [
-      { topic: topics.repartition, configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }] },
+      { topic: topics.repartition, configEntries: [{ name: 'retention.ms', value: String(7 * 86_400_000) }, { name: 'max.message.bytes', value: String(16 * 1024 * 1024) }] },
       { topic: topics.changelog, configEntries: COMPACTED },
       { topic: topics.peerGroups, configEntries: COMPACTED },
     ];

@@ -6,7 +6,9 @@ import { buildPipeline } from '../../src/pipeline/build-pipeline.ts';
 import { replayIntoKafka } from '../../src/replay/kafka-replay.ts';
 import { createKafka } from '../../src/sources/kafka-client.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
-import { createTopics } from './kcat.ts';
+import { createTopics, produceWithKcat } from './kcat.ts';
+import { tickLine } from './flowhound-member.ts';
+import { sampleDataEnd } from './sample.ts';
 
 /** A pipeline reading one topic of the test broker (any format), dead letters to `<topic>-dead`. */
 export function kafkaPipeline(brokers: string, topic: string): PipelineConfig {
@@ -15,6 +17,7 @@ export function kafkaPipeline(brokers: string, topic: string): PipelineConfig {
     kafka: { brokers: [brokers] },
     sources: { all: { type: 'kafka', topics: [topic], format: 'auto', group_id: `g-${topic}` } },
     dead_letter: { topic: `${topic}-dead` },
+    state: { topic_prefix: `fh-${topic}` },
   }, 'replay test');
 }
 
@@ -41,9 +44,12 @@ export async function throughKafka(brokers: string, files: string[], options: { 
   const pipeline = buildPipeline(cfg, { logger: silentLogger, alertSinks: [sink] });
   const running = pipeline.run();
   const produced = await replayIntoKafka({ kafka: createKafka(cfg.kafka!, silentLogger), config: cfg, files, rate: 0, speed: options.speed, from: -Infinity, until: Infinity, logger: silentLogger });
+  // A live stream never ends: a later record in every partition moves event time past the data.
+  const dataEnd = sampleDataEnd();
+  for (let partition = 0; partition < 3; partition++) await produceWithKcat(brokers, topic, [tickLine(dataEnd + 3_600_000)], { partition });
   const deadline = Date.now() + 120_000;
-  while (pipeline.ingest.stats.total(pipeline.ingest.stats.received) < produced.sent) {
-    if (Date.now() > deadline) throw new Error('not all replayed records were consumed');
+  while (pipeline.detection.watermark < dataEnd) {
+    if (Date.now() > deadline) throw new Error(`not all replayed records were judged (watermark ${pipeline.detection.watermark})`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await pipeline.stop();

@@ -21,3 +21,20 @@ export function sampleLinesInEventTime(until = Number.POSITIVE_INFINITY): string
   }
   return timed.filter((t) => t.time <= until).sort((a, b) => a.time - b.time).map((t) => t.line);
 }
+
+/**
+ * The end of the sample's last 5-minute window (epoch ms): once a run's watermark is there,
+ * every window of the sample has been judged.
+ */
+export function sampleDataEnd(): number {
+  const ctx = { cluster: 'prod-eu', now: Date.now(), maxFutureSkewMs: 3600_000 };
+  let last = 0;
+  for (const file of SAMPLE_FILES) {
+    for (const line of gunzipSync(readFileSync(file)).toString('utf8').split('\n')) {
+      if (line === '') continue;
+      const decoded = decodeMessage(line, 'auto', ctx, 1 << 20);
+      if (decoded.status === 'ok') last = Math.max(last, eventTime(decoded.record));
+    }
+  }
+  return Math.ceil(last / 300_000) * 300_000;
+}

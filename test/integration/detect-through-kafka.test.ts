@@ -13,7 +13,8 @@ import { score } from '../../src/evaluation/score.ts';
 import { buildPipeline } from '../../src/pipeline/build-pipeline.ts';
 import { silentLogger } from '../../src/telemetry/logger.ts';
 import { consumeWithKcat, createTopics, produceWithKcat } from '../harness/kcat.ts';
-import { SAMPLE_FILES, sampleLinesInEventTime } from '../harness/sample.ts';
+import { SAMPLE_FILES, sampleDataEnd, sampleLinesInEventTime } from '../harness/sample.ts';
+import { tickLine } from '../harness/flowhound-member.ts';
 
 const brokers = inject('kafkaBrokers');
 
@@ -27,6 +28,9 @@ describe('detection through Kafka', () => {
     await createTopics(brokers, [topic], 1);
     const lines = sampleLinesInEventTime();
     await produceWithKcat(brokers, topic, lines);
+    // A live stream never ends: a later record moves event time past the data's last window.
+    const dataEnd = sampleDataEnd();
+    await produceWithKcat(brokers, topic, [tickLine(dataEnd + 3_600_000)]);
 
     const viaKafka = new MemoryAlertSink();
     const config = validatePipeline({
@@ -34,17 +38,18 @@ describe('detection through Kafka', () => {
       kafka: { brokers: [brokers] },
       sources: { sample: { type: 'kafka', topics: [topic], format: 'auto', group_id: `g-${topic}` } },
       dead_letter: { topic: `${topic}-dead` },
+      state: { topic_prefix: `fh-${topic}` },
       sinks: { siem: { type: 'kafka', topic: `${topic}-alerts` } },
     }, 'integration test');
     const pipeline = buildPipeline(config, { logger: silentLogger, alertSinks: [viaKafka] });
     const running = pipeline.run();
     const deadline = Date.now() + 90_000;
-    while (pipeline.ingest.stats.total(pipeline.ingest.stats.received) < lines.length) {
-      if (Date.now() > deadline) throw new Error(`consumed only ${pipeline.ingest.stats.total(pipeline.ingest.stats.received)} of ${lines.length}`);
+    while (pipeline.detection.watermark < dataEnd) {
+      if (Date.now() > deadline) throw new Error(`consumed only ${pipeline.ingest.stats.total(pipeline.ingest.stats.received)} of ${lines.length}, watermark ${pipeline.detection.watermark}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     await pipeline.stop();
-    await running; // closes the last windows, as the end of a replay does
+    await running; // the last checkpoint hands the last alerts to the sinks
 
     const inProcess = new MemoryAlertSink();
     const replay = buildPipeline({ ...config, sources: { files: { type: 'file', paths: SAMPLE_FILES, format: 'auto', max_batch_records: 2000 } } }, { logger: silentLogger, alertSinks: [inProcess], mergeFilesByEventTime: true, deadLetterFile: '/dev/null' });
