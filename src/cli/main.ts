@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadPipelineFile, validatePipeline } from '../config/load-pipeline.ts';
 import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
-import { buildPipeline, DEFAULT_DEAD_LETTER_FILE, type BuildOptions } from '../pipeline/build-pipeline.ts';
+import { buildPipeline, DEFAULT_DEAD_LETTER_FILE, type BuildOptions, type BuiltPipeline } from '../pipeline/build-pipeline.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
 import { statSync, writeFileSync } from 'node:fs';
 import { ArrowStage } from '../arrow/arrow-stage.ts';
@@ -17,7 +17,9 @@ import { loadLabels } from '../evaluation/labels.ts';
 import { formatEvaluation, score, type RaisedAlert } from '../evaluation/score.ts';
 import { PipelineMetrics } from '../telemetry/pipeline-metrics.ts';
 import { startTelemetry, type Telemetry } from '../telemetry/otel.ts';
+import { Probes } from '../telemetry/probes.ts';
 import { Progress } from './progress.ts';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, Shutdown } from './shutdown.ts';
 import { formatSummary } from './summary.ts';
 
 /**
@@ -52,11 +54,24 @@ const COMMAND_HELP: Record<string, string> = {
   run: `Usage: flowhound run --pipeline FILE [options]
 
 Consumes the pipeline's Kafka sources as a consumer group. Offsets are committed only after a
-batch has been processed and its rejects dead-lettered. Stops cleanly on SIGINT/SIGTERM and
-prints a summary.
+batch has been processed and its rejects dead-lettered.
+
+Stopping (SIGTERM, SIGINT): the first signal stops gracefully (the batch in flight is finished
+and its offsets committed, the sinks are closed), prints a summary and exits with 0. A stop that
+takes longer than --shutdown-timeout (e.g. the broker is unreachable) logs what was still pending,
+prints the summary and exits with 1; a second signal exits at once (1). Keep the timeout below
+the pod's terminationGracePeriodSeconds (Kubernetes' default: 30 s).
+
+Probes, on the metrics host and port beside /metrics (while metrics are enabled):
+  GET /healthz          liveness: 200 while the process runs and its pipeline has not failed
+  GET /readyz           readiness: 200 when the pipeline is ready, otherwise (starting, stopping,
+                        failed) 503 with the reason as plain text
 
   --pipeline FILE       pipeline YAML (see pipelines/)
-  --alerts-out FILE     also write alerts as JSON lines
+  --alerts-out FILE     also write alerts as JSON lines (the file is truncated first; the
+                        pipeline's \`type: file\` sinks append instead)
+  --shutdown-timeout SECONDS
+                        how long the graceful stop may take (default ${DEFAULT_SHUTDOWN_TIMEOUT_SECONDS})
 ${COMMON_HELP}
 `,
   replay: `Usage: flowhound replay FILE... [options]
@@ -190,33 +205,61 @@ function buildOptions(values: Values, tally: AlertTally): BuildOptions {
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { pipeline: { type: 'string' }, 'alerts-out': { type: 'string' }, ...COMMON_OPTIONS });
+  const { values } = parse(args, { pipeline: { type: 'string' }, 'alerts-out': { type: 'string' }, 'shutdown-timeout': { type: 'string' }, ...COMMON_OPTIONS });
   if (values.help === true) return help('run');
   if (typeof values.pipeline !== 'string') throw new FlowhoundError('FH_USAGE', 'run needs --pipeline FILE');
+  const timeoutText = values['shutdown-timeout'];
+  const shutdownSeconds = timeoutText === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS : Number(timeoutText);
+  if (!Number.isFinite(shutdownSeconds) || shutdownSeconds <= 0) throw new FlowhoundError('FH_USAGE', `--shutdown-timeout must be a positive number of seconds, got ${JSON.stringify(timeoutText)}`);
   const tally = new AlertTally();
   const config = loadPipelineFile(values.pipeline);
   const options: BuildOptions = { ...buildOptions(values, tally), printAlerts: true };
+  const { logger } = options;
   if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
   const telemetry = config.metrics.enabled ? await startMetrics(config, values, options) : undefined;
-  const pipeline = buildPipeline(config, options);
-  const started = Date.now();
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    options.logger.info('stopping: finishing the batch in flight and committing its offsets');
-    void pipeline.stop();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  options.logger.info(`pipeline ${config.name}: ${pipeline.sources.length} source(s), dead letters to ${pipeline.deadLetter.description}`);
+  const probes = new Probes();
+  telemetry?.serveProbes(probes);
+  let pipeline: BuiltPipeline;
   try {
-    await pipeline.run();
-  } finally {
-    process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
+    pipeline = buildPipeline(config, options);
+  } catch (error) {
     await telemetry?.shutdown();
+    throw error;
   }
-  return EXIT.ok;
+  probes.watch(() => pipeline.ready());
+  const started = Date.now();
+  const shutdown = new Shutdown({
+    timeoutMs: shutdownSeconds * 1000,
+    logger,
+    onStop: (signal) => {
+      probes.stopping(`${signal} received`);
+      logger.info(`${signal}: stopping: finishing the batch in flight and committing its offsets (at most ${shutdownSeconds} s, --shutdown-timeout)`);
+      const sources = pipeline.sources.map((source) => source.name).join(', ');
+      shutdown.track(`stopping the consumers (sources: ${sources}): leaving their groups, committing`, pipeline.stop())
+        .catch((error: unknown) => logger.error(`stopping the consumers failed: ${(error as Error).message}`));
+    },
+    // Printed however the run ends: graceful, at the deadline, on a second signal, on a failure.
+    onExit: () => {
+      process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
+    },
+  }).install();
+  logger.info(`pipeline ${config.name}: ${pipeline.sources.length} source(s), dead letters to ${pipeline.deadLetter.description}`);
+  let code: number = EXIT.ok;
+  try {
+    await shutdown.track('draining the pipeline and closing its sinks', pipeline.run());
+  } catch (error) {
+    probes.fail(error instanceof Error ? error.message : String(error));
+    code = reportError(error);
+  }
+  // The pipeline also ends on its own (a failure): what still closes must not hang the exit either.
+  shutdown.armDeadline();
+  if (telemetry !== undefined) {
+    await shutdown.track('stopping the metrics server', telemetry.shutdown())
+      .catch((error: unknown) => logger.warn(`stopping the metrics server failed: ${(error as Error).message}`));
+  }
+  // An explicit exit: kafkajs may still hold retry timers and sockets that would keep us alive.
+  await shutdown.exit(code);
+  return code;
 }
 
 async function replayCommand(args: string[]): Promise<number> {

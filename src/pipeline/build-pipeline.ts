@@ -139,7 +139,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     else if (sink.type === 'faro') faroSinks.push({ name, config: sink });
     else alertSinks.push(new AlertsFile(sink.path));
   }
-  if (options.alertsOut !== undefined) alertSinks.push(new AlertsFile(options.alertsOut));
+  if (options.alertsOut !== undefined) alertSinks.push(new AlertsFile(options.alertsOut, { append: false }));
   if (options.printAlerts === true) alertSinks.push(new ConsoleAlerts());
   // Faro sinks report pipeline measurements, so they read the stages built below.
   let measure: () => Record<string, number> = () => ({});

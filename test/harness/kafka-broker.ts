@@ -33,6 +33,15 @@ export interface KafkaBroker {
   logFile: string;
   /** SIGTERM (controlled shutdown), SIGKILL after 20 s, then removes the temp dir. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Makes the broker unreachable without losing anything: SIGSTOP freezes the JVM, so open
+   * connections stay open and the kernel still accepts new ones, but no request is answered
+   * (a hung broker or a network partition, the case where clients wait for their timeouts).
+   * Idempotent; stop() resumes a paused broker first.
+   */
+  pause(): void;
+  /** SIGCONT: the paused broker answers again, on the same port with the same data. Idempotent. */
+  resume(): void;
 }
 
 export interface StartKafkaOptions {
@@ -198,10 +207,24 @@ async function startOnce(libs: string, options: StartKafkaOptions, log: (line: s
   const keep = options.keep ?? process.env.FLOWHOUND_KEEP_KAFKA === '1';
   const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid, keep ? undefined : dir);
 
+  let paused = false;
+  const pause = () => {
+    if (paused || exited) return;
+    child.kill('SIGSTOP');
+    paused = true;
+  };
+  const resume = () => {
+    if (!paused) return;
+    child.kill('SIGCONT');
+    paused = false;
+  };
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       if (!exited) {
+        // A stopped process keeps SIGTERM pending until it is continued.
+        resume();
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
         await gone;
@@ -223,7 +246,7 @@ async function startOnce(libs: string, options: StartKafkaOptions, log: (line: s
     throw new Error(`${reason}\n${report}`);
   }
   log(`Kafka ${kafkaVersion()} ready on ${brokers} (pid ${child.pid}, dir ${dir})`);
-  return { brokers, dataDir, logFile, stop };
+  return { brokers, dataDir, logFile, stop, pause, resume };
 }
 
 /**
@@ -263,6 +286,8 @@ function startWatchdog(pid: number, dir: string | undefined): ChildProcess {
   const script = [
     'read _ignored',
     'kill -TERM "$1" 2>/dev/null || exit 0',
+    // A paused broker (pause()) acts on the TERM only once continued.
+    'kill -CONT "$1" 2>/dev/null',
     'i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.5; i=$((i+1)); done',
     'kill -KILL "$1" 2>/dev/null && sleep 1',
     '[ -z "$2" ] || rm -rf -- "$2"',
