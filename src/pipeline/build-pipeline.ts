@@ -177,6 +177,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     sessionTimeoutMs: Math.max(...Object.values(config.sources).map((s) => (s.type === 'kafka' ? s.session_timeout_ms : 0))),
     logger,
     afterBatch: () => lateLetters.process([]),
+    inputTopics: Object.values(config.sources).flatMap((s) => (s.type === 'kafka' ? s.topics : [])),
   }) : undefined;
   const detection: DetectionStage | undefined = durable ? undefined : buildDetection(config.detection, alertSinks, hooks);
   detectionStage = detection;

@@ -24,6 +24,8 @@ export interface DetectionTasksOptions {
   logger: Logger;
   /** Called after each batch (late records leave as dead letters). */
   afterBatch?: () => Promise<void>;
+  /** The raw input topics: each task's watermark waits for every one of their partitions. */
+  inputTopics: string[];
 }
 
 const EMPTY_STATS: DetectionStats = { late: 0, windowsClosed: 0, judgingMs: 0, droppedStateBudget: 0, baselinesNotKept: 0, findings: 0, alertsEmitted: 0 };
@@ -53,6 +55,8 @@ export class DetectionTasks implements DetectionView {
   private joined = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** `topic|partition` of every raw input partition, whoever ingests it. */
+  private inputLanes: string[] = [];
   private finished: (() => void) | undefined;
   private failed: ((error: unknown) => void) | undefined;
 
@@ -85,6 +89,7 @@ export class DetectionTasks implements DetectionView {
       const partitions = event.payload.memberAssignment[options.topics.repartition] ?? [];
       this.onAssignment(new Set(partitions));
     });
+    this.inputLanes = await this.lanesOf(options.inputTopics);
     await this.feed.start();
     await consumer.connect();
     await consumer.subscribe({ topics: [options.topics.repartition], fromBeginning: true });
@@ -115,6 +120,17 @@ export class DetectionTasks implements DetectionView {
       },
     });
     return done;
+  }
+
+  private async lanesOf(topics: string[]): Promise<string[]> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      return metadata.topics.flatMap((t) => t.partitions.map((p) => `${t.name}|${p.partitionId}`));
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   private async process(task: DetectionTask, messages: { offset: string; value: Buffer | null }[], resolveOffset: (offset: string) => void, running: () => boolean): Promise<void> {
@@ -215,6 +231,9 @@ export class DetectionTasks implements DetectionView {
       const stage = options.buildStage({ partition, sink: pending, peerGroups: this.peerGroups, mayClose: (bucket) => this.mayClose(partition, bucket) });
       const task = new DetectionTask({ kafka: options.kafka, topics: options.topics, groupId: options.groupId, partition, stage, pending, peerGroups: this.peerGroups, logger: options.logger, ...(options.alertsTopic === undefined ? {} : { alertsTopic: options.alertsTopic }) });
       const restored = await task.restore();
+      // Until every input partition has said how far it is, the watermark waits for it (or
+      // for it to stay silent for idle_lane time): its records must not arrive late.
+      task.stage.expectLanes(this.inputLanes);
       this.restores.tasks++;
       this.restores.records += restored.records;
       this.restores.ms += restored.ms;
