@@ -37,15 +37,15 @@ interface MetaSnapshot {
   lanes: [string, number | null][];
   lifecycle: unknown;
   dns: unknown;
-  /** Alerts committed with this state but perhaps not yet handed to the sinks: re-sent on restore. */
-  undelivered: Alert[];
+  /** Alerts committed with this state but perhaps not yet handed to the sinks (emission batches): re-sent on restore. */
+  undelivered: Alert[][];
 }
 
 /** What a restore found besides the state itself. */
 export interface Restored {
   /** The input offset the state corresponds to (null: none recorded). */
   offset: string | null;
-  undelivered: Alert[];
+  undelivered: Alert[][];
 }
 
 const finite = (n: number): number | null => (Number.isFinite(n) ? n : null);
@@ -95,7 +95,7 @@ export class DetectionState {
    * What changed since the last call, as changelog records (baselines evicted or windows all
    * closed are `null`), then the meta record; forgets the changes.
    */
-  takeChanges(offset: string | null, undelivered: Alert[] = []): ChangelogRecord[] {
+  takeChanges(offset: string | null, undelivered: Alert[][] = []): ChangelogRecord[] {
     const records: ChangelogRecord[] = [];
     for (const key of this.changedBaselines) {
       const baseline = this.baselines.peek(key);
@@ -122,7 +122,7 @@ export class DetectionState {
     return this.takeChanges(offset);
   }
 
-  private meta(offset: string | null, undelivered: Alert[]): MetaSnapshot {
+  private meta(offset: string | null, undelivered: Alert[][]): MetaSnapshot {
     return {
       version: STATE_VERSION,
       offset,
@@ -142,7 +142,7 @@ export class DetectionState {
    */
   restore(records: Iterable<ChangelogRecord>, now: number): Restored {
     let offset: string | null = null;
-    let undelivered: Alert[] = [];
+    let undelivered: Alert[][] = [];
     for (const { key, value } of records) {
       if (value === null) continue;
       if (key === META_KEY) {

@@ -11,11 +11,15 @@ import { PROGRESS_KEY } from './peer-group-feed.ts';
 import { sendChunked } from './transactions.ts';
 import type { StateTopics } from './state-topics.ts';
 
-/** Buffers a task's alerts until the checkpoint that commits them. */
+/**
+ * Buffers a task's alerts until the checkpoint that commits them, in the batches the stage
+ * emitted them in (one per closed window): the sinks then get them as they would have live, so
+ * an alert that opened and resolved between two checkpoints still reaches Alertmanager firing.
+ */
 export class PendingAlerts implements AlertSink {
-  alerts: Alert[] = [];
+  batches: Alert[][] = [];
   async write(alerts: Alert[]): Promise<void> {
-    for (const alert of alerts) this.alerts.push(alert);
+    if (alerts.length > 0) this.batches.push(alerts);
   }
   async close(): Promise<void> {}
 }
@@ -59,8 +63,8 @@ export class DetectionTask {
   readonly stage: DetectionStage;
   /** Next input offset of the partition the state corresponds to (null: from the group's committed offset). */
   nextOffset: string | null = null;
-  /** Alerts committed but not yet handed to the sinks. */
-  private undelivered: Alert[] = [];
+  /** Alerts committed but not yet handed to the sinks, in their emission batches. */
+  private undelivered: Alert[][] = [];
   private readonly options: DetectionTaskOptions;
   private producer: Producer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -85,7 +89,7 @@ export class DetectionTask {
    * Fences the partition's previous owner, then reads its state and its part of the role view
    * up to the markers. Returns the alerts that were committed but perhaps never delivered.
    */
-  async restore(): Promise<{ undelivered: Alert[]; records: number; ms: number }> {
+  async restore(): Promise<{ undelivered: Alert[][]; records: number; ms: number }> {
     const started = performance.now();
     const { kafka, topics, partition, logger } = this.options;
     const producer = kafka.producer({ transactionalId: `${topics.prefix}-task-${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, allowAutoTopicCreation: false });
@@ -132,9 +136,10 @@ export class DetectionTask {
     if (producer === undefined) throw new Error(`task ${this.partition} checkpoint before restore`);
     const started = performance.now();
     const { topics, partition, groupId, alertsTopic } = this.options;
-    const alerts = this.options.pending.alerts;
-    this.options.pending.alerts = [];
-    const undelivered = this.undelivered.concat(alerts);
+    const batches = this.options.pending.batches;
+    this.options.pending.batches = [];
+    const undelivered = this.undelivered.concat(batches);
+    const alerts = batches.flat();
     const changes = this.stage.state.takeChanges(this.nextOffset, undelivered);
     const changelog: Message[] = changes.map(({ key, value }) => ({ partition, key, value: value === null ? null : JSON.stringify(value) }));
     const peers: Message[] = this.stage.state.peers.takeDirty().map(({ key, value }) => ({ partition, key, value: JSON.stringify(value) }));
@@ -164,7 +169,7 @@ export class DetectionTask {
     // handed over, a crash re-sends them (the sinks see them at least once).
     this.undelivered = undelivered;
     if (undelivered.length > 0) {
-      for (const sink of sinks) await sink.write(undelivered);
+      for (const batch of undelivered) for (const sink of sinks) await sink.write(batch);
       this.undelivered = [];
       // The next checkpoint records the hand-over (meta without them).
       this.changed = true;

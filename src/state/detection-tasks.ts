@@ -245,7 +245,7 @@ export class DetectionTasks implements DetectionView {
       this.tasks.set(partition, task);
       // Committed before the takeover but perhaps never delivered; Alertmanager also gets
       // what is firing again (it de-duplicates by labels), so a restart leaves no gap.
-      if (restored.undelivered.length > 0) for (const sink of options.sinks) await sink.write(restored.undelivered);
+      for (const batch of restored.undelivered) for (const sink of options.sinks) await sink.write(batch);
       const active = task.stage.activeAlerts();
       for (const sink of options.sinks) await sink.resume?.(active);
     } finally {

@@ -31,6 +31,9 @@ function pipelineConfig(groupSuffix = '') {
     },
     dead_letter: { topic: topics.dead },
     limits: { max_record_bytes: 4096 },
+    // The fixtures' event times are years apart: none of them may count as late here.
+    detection: { allowed_lateness_seconds: 400_000_000 },
+    state: { topic_prefix: `fh-${group}${groupSuffix}` },
   }, 'integration test');
 }
 
