@@ -8,6 +8,8 @@ import { statSync, writeFileSync } from 'node:fs';
 import { ArrowStage } from '../arrow/arrow-stage.ts';
 import { replayIntoKafka } from '../replay/kafka-replay.ts';
 import { createKafka } from '../sources/kafka-client.ts';
+import { stateTopics } from '../state/state-topics.ts';
+import { writeWarmStart } from '../state/warm-start.ts';
 import { replayMerged } from '../pipeline/event-time-merge.ts';
 import { Ingest } from '../pipeline/ingest.ts';
 import { DeadLetterFile } from '../sinks/dead-letter-file.ts';
@@ -91,6 +93,10 @@ records by format and kind and of invalid records by reason.
                         gzip-compressed, acks=all)
   --rate N              with --to kafka: at most N messages per second
   --speed K             with --to kafka: K times event time (e.g. 60 = an hour per minute)
+  --warm-start          with --pipeline (a live Kafka pipeline): after the replay, write the learned
+                        baselines and role view into that pipeline's durable state, so \`flowhound
+                        run\` starts with them instead of a learning period (run it before the
+                        members start: it fences their detection tasks)
   --loop N              in-process soak: replay the files N times (0 = until Ctrl-C), each pass
                         shifted past the previous one in event time (not with --to kafka)
 ${COMMON_HELP}
@@ -265,7 +271,7 @@ async function runCommand(args: string[]): Promise<number> {
 async function replayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     pipeline: { type: 'string' }, cluster: { type: 'string' }, 'alerts-out': { type: 'string' }, quiet: { type: 'boolean' },
-    from: { type: 'string' }, until: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, loop: { type: 'string' }, ...COMMON_OPTIONS,
+    from: { type: 'string' }, until: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, loop: { type: 'string' }, 'warm-start': { type: 'boolean' }, ...COMMON_OPTIONS,
   });
   if (values.help === true) return help('replay');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'replay needs at least one FILE (or - for stdin)');
@@ -278,6 +284,9 @@ async function replayCommand(args: string[]): Promise<number> {
   }
   const tally = new AlertTally();
   const config = replayConfig(values, positionals);
+  const live = values['warm-start'] === true ? warmStartTarget(values) : undefined;
+  // History's alerts are not news: they must not page anyone through the live pipeline's sinks.
+  if (live !== undefined) config.sinks = {};
   const loops = values.loop === undefined ? 1 : Number(values.loop);
   if (!Number.isInteger(loops) || loops < 0) throw new FlowhoundError('FH_USAGE', `--loop must be a count (0 = until stopped), got ${JSON.stringify(values.loop)}`);
   const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true, printAlerts: values.quiet !== true, eventTimeRange: range, loops };
@@ -295,7 +304,21 @@ async function replayCommand(args: string[]): Promise<number> {
   }
   await telemetry?.shutdown();
   process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
+  if (live !== undefined && pipeline.stage !== undefined) {
+    const logger = createLogger(logLevel(values));
+    const topics = stateTopics(live);
+    const written = await writeWarmStart(createKafka(live.kafka!, logger), topics, pipeline.stage, logger);
+    process.stdout.write(`warm start: ${written.workloads} workload baselines and the role view written to ${topics.changelog} and ${topics.peerGroups} (${(written.bytes / 1e6).toFixed(1)} MB); \`flowhound run --pipeline ${values.pipeline}\` starts from them\n`);
+  }
   return EXIT.ok;
+}
+
+/** `--warm-start` writes into the durable state of the `--pipeline`, which must read Kafka. */
+function warmStartTarget(values: Values): PipelineConfig {
+  if (typeof values.pipeline !== 'string') throw new FlowhoundError('FH_USAGE', '--warm-start needs --pipeline FILE: the live pipeline whose state it writes');
+  const config = loadPipelineFile(values.pipeline);
+  if (config.kafka === undefined || !config.state.enabled) throw new FlowhoundError('FH_USAGE', `--warm-start: pipeline ${values.pipeline} has no kafka: section or has state.enabled: false, so it has no durable state to start from`);
+  return config;
 }
 
 /** Starts the OpenTelemetry SDK with /metrics and hands the pipeline its metrics. */

@@ -71,6 +71,8 @@ export interface BuiltPipeline {
   readonly detection: DetectionView;
   /** The detection tier, when state is durable on Kafka (`state.enabled` with Kafka sources). */
   readonly tasks: DetectionTasks | undefined;
+  /** The in-process detection stage, otherwise (replays). */
+  readonly stage: DetectionStage | undefined;
   /** Runs every source until its input ends (files) or `stop()` (Kafka), then closes the sinks. */
   run(): Promise<void>;
   stop(): Promise<void>;
@@ -241,6 +243,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     deadLetter,
     detection: view,
     tasks,
+    stage: detection,
     async run() {
       if (deadLetter instanceof DeadLetterTopic) await deadLetter.start();
       if (durable) {

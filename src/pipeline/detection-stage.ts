@@ -60,11 +60,20 @@ export interface DetectionStageOptions {
   /** This task's part of the role view (its repartition partition; 0 alone). */
   part?: number;
   /**
-   * Whether every other task has closed its windows before `bucket` (absent: alone). A window
-   * is judged against the role view of the windows before it, so it waits until they are all in.
+   * Whether every other task has closed its windows before `asOf` (absent: alone). A window
+   * is judged against the role view of the windows before `asOf` (ROLE_VIEW_DELAY_WINDOWS before
+   * it), so it waits until they are all in.
    */
   mayClose?: (bucket: number) => boolean;
 }
+
+/**
+ * A window is judged against the role view of the windows that closed at least this many
+ * windows before it (1 = every earlier window). More than 1 lets tasks on different members
+ * run that many windows apart without waiting for each other (see mayClose), at the price of
+ * a role view that is that much older.
+ */
+export const ROLE_VIEW_DELAY_WINDOWS = 6;
 
 /** Which side(s) of a flow a task counts: a flow between two workloads goes to each one's task. */
 export const SIDE = { src: 1, dst: 2, both: 3, dnsGlobal: 4 } as const;
@@ -110,8 +119,6 @@ export class DetectionStage implements RecordStage, DetectionView {
   private readonly maxOpenWindows: number;
   private readonly idleLaneMs: number;
   private readonly clock: () => number;
-  /** The watermark of the last record: closing may have waited on other tasks (mayClose). */
-  private pendingWatermark = Number.NEGATIVE_INFINITY;
 
   constructor(options: DetectionStageOptions) {
     this.options = options;
@@ -185,7 +192,9 @@ export class DetectionStage implements RecordStage, DetectionView {
 
   /** Closes what other tasks held back (mayClose), once they have caught up. */
   async retryClose(): Promise<void> {
-    if (this.pendingWatermark >= this.state.closedUpTo + this.options.settings.windowMs) await this.emit(this.closeUpTo(this.pendingWatermark));
+    // From the lanes (restored with the state), not from the last record: a restored task may get no more.
+    const watermark = this.laneWatermark(this.clock()) - this.options.allowedLatenessMs;
+    if (watermark >= this.state.closedUpTo + this.options.settings.windowMs) await this.emit(this.closeUpTo(watermark));
   }
 
   private lane(name: string, now: number): { newest: number; seenAt: number } {
@@ -199,7 +208,6 @@ export class DetectionStage implements RecordStage, DetectionView {
     lane.newest = time;
     if (time > this.state.newest) this.state.newest = time;
     const watermark = this.laneWatermark(now) - this.options.allowedLatenessMs;
-    this.pendingWatermark = watermark;
     if (watermark >= this.state.closedUpTo + this.options.settings.windowMs) await this.emit(this.closeUpTo(watermark));
   }
 
@@ -333,7 +341,8 @@ export class DetectionStage implements RecordStage, DetectionView {
     const started = ready.length > 0 ? performance.now() : 0;
     let waiting = false;
     for (const bucket of ready) {
-      if (this.options.mayClose !== undefined && !this.options.mayClose(bucket)) {
+      const viewAsOf = bucket - (ROLE_VIEW_DELAY_WINDOWS - 1) * windowMs;
+      if (this.options.mayClose !== undefined && !this.options.mayClose(viewAsOf)) {
         // Everything before this bucket is closed; it waits for the other tasks (retryClose).
         state.closedUpTo = Math.max(state.closedUpTo, bucket);
         waiting = true;
@@ -348,7 +357,7 @@ export class DetectionStage implements RecordStage, DetectionView {
       for (const key of windows.keys()) state.baselines.get(key);
       // Judged against the role view of the windows before this one: the same however the
       // workloads are spread over tasks and in whatever order the tasks close this window.
-      const peerGroups = this.peerGroups.at(bucket);
+      const peerGroups = this.peerGroups.at(viewAsOf);
       for (const window of windows.values()) {
         findings.push(...this.judge(window, windows, peerGroups));
         this.options.onWindow?.(window, state.baselines.peek(window.key));

@@ -72,7 +72,8 @@ export class DetectionState {
   closedUpTo = Number.NEGATIVE_INFINITY;
   private changedBaselines = new Set<string>();
   private changedOpen = new Set<string>();
-  private readonly lifecycleOptions: AlertLifecycleOptions;
+  /** The alert lifecycle's settings (from config; a restore rebuilds the lifecycle with them). */
+  readonly lifecycleOptions: AlertLifecycleOptions;
 
   constructor(options: { maxWorkloads: number; maxStateBytes?: number; lifecycle: AlertLifecycleOptions; peers: PeerGroupPart }) {
     this.baselines = new LruMap(options.maxWorkloads, (key) => this.changedBaselines.add(key), { weigh: baselineBytes, maxWeight: options.maxStateBytes ?? Number.POSITIVE_INFINITY });

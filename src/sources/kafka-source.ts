@@ -37,6 +37,7 @@ export class KafkaSource implements Source {
   /** Messages behind the partition's high watermark after the last chunk, per `topic|partition`. */
   readonly lag = new Map<string, number>();
   private finished: (() => void) | undefined;
+  private stopping = false;
   private failed: ((error: unknown) => void) | undefined;
 
   constructor(options: KafkaSourceOptions) {
@@ -47,7 +48,8 @@ export class KafkaSource implements Source {
       sessionTimeout: options.sessionTimeoutMs,
       maxBytesPerPartition: options.maxBytesPerPartition,
       // Never let kafkajs retry the whole consumer forever behind our back: surface the crash.
-      retry: { retries: 8 },
+      // A consumer stopping must not be restarted by kafkajs after a failed join.
+      retry: { retries: 8, restartOnFailure: async () => !this.stopping },
     });
   }
 
@@ -109,6 +111,7 @@ export class KafkaSource implements Source {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     // disconnect() waits for the batch in flight, so its offsets are committed before we go.
     await this.consumer.disconnect();
     this.finished?.();

@@ -62,7 +62,7 @@ export class DetectionTasks implements DetectionView {
 
   constructor(options: DetectionTasksOptions) {
     this.options = options;
-    this.consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, readUncommitted: false, retry: { retries: 8 } });
+    this.consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, readUncommitted: false, retry: { retries: 8, restartOnFailure: async () => !this.stopped } });
     this.feed = new PeerGroupFeed({
       kafka: options.kafka, topic: options.topics.peerGroups, groupPrefix: options.topics.prefix, peerGroups: this.peerGroups, logger: options.logger,
       onProgress: () => void this.retryClosing().catch((error) => this.options.logger.warn(`detection: ${(error as Error).message}`)),
@@ -216,6 +216,8 @@ export class DetectionTasks implements DetectionView {
       await previous.catch(() => {});
       for (const p of revoked) await this.drop(p);
       await Promise.all(added.map((p) => this.restore(p)));
+      // Restored tasks may close what they held back, without waiting for a record.
+      await this.retryClosing();
     })();
     this.restoring.catch((error) => {
       this.options.logger.error(`detection: restoring tasks failed: ${(error as Error).message}`);

@@ -18,12 +18,21 @@ import { FlowhoundMember, groupLag, readTopic, tickLine } from '../harness/flowh
 import { createTopics, produceWithKcat } from '../harness/kcat.ts';
 import { SAMPLE_FILES, sampleLinesInEventTime } from '../harness/sample.ts';
 import { gunzipSync } from 'node:zlib';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { eventTime } from '../../src/model/normalized-record.ts';
+import { decodeMessage } from '../../src/parsers/record-decoder.ts';
 
 const brokers = inject('kafkaBrokers');
+const decodeContext = { cluster: 'prod-eu', now: Date.now(), maxFutureSkewMs: 3600_000 };
+const eventTimeOf = (line: string): number => {
+  const decoded = decodeMessage(line, 'auto', decodeContext, 1 << 20);
+  return decoded.status === 'ok' ? eventTime(decoded.record) : Number.POSITIVE_INFINITY;
+};
 const KINDS = ['flows', 'dns', 'hubble'] as const;
 
 /** The sample's three files into three unkeyed 3-partition topics, then a tick in every partition. */
-async function feed(id: string): Promise<{ topics: Record<(typeof KINDS)[number], string>; dataEnd: number }> {
+async function feed(id: string, after = Number.NEGATIVE_INFINITY): Promise<{ topics: Record<(typeof KINDS)[number], string>; dataEnd: number }> {
   const topics = { flows: `${id}-flows`, dns: `${id}-dns`, hubble: `${id}-hubble` };
   await createTopics(brokers, Object.values(topics), 3);
   const last = Math.max(...sampleLinesInEventTime().slice(-50).map((line) => {
@@ -33,7 +42,7 @@ async function feed(id: string): Promise<{ topics: Record<(typeof KINDS)[number]
   const dataEnd = Math.ceil(last / 300_000) * 300_000;
   const tick = tickLine(dataEnd + 3_600_000);
   for (const [i, kind] of KINDS.entries()) {
-    const lines = gunzipSync(readFileSync(SAMPLE_FILES[i]!)).toString('utf8').split('\n').filter((l) => l !== '');
+    const lines = gunzipSync(readFileSync(SAMPLE_FILES[i]!)).toString('utf8').split('\n').filter((l) => l !== '' && eventTimeOf(l) > after);
     await produceWithKcat(brokers, topics[kind], lines);
     for (let p = 0; p < 3; p++) await produceWithKcat(brokers, topics[kind], [tick], { partition: p });
   }
@@ -172,4 +181,25 @@ describe('durable detection state on Kafka', () => {
     expect(fingerprints(emitted)).toEqual(fingerprints(reference));
     expect(repeated(emitted)).toEqual([]);
   }, 400_000);
+
+  it('a replay of the history warm-starts a live member: attacks right after go-live are caught, no learning period', async () => {
+    // Go live at 17:00 of the sample's day: six hours of learning would miss everything after it.
+    const goLive = Date.parse('2026-11-01T17:00:00Z');
+    const { topics: live } = await feed(`${id}w`, goLive);
+    const name = `${id}-warm`;
+    const file = pipelineFile(dir, name, live, `${name}-alerts`, join(dir, `${name}.jsonl`));
+    const { stdout } = await promisify(execFile)(process.execPath, ['src/cli/main.ts', 'replay', ...SAMPLE_FILES, '--pipeline', file, '--until', new Date(goLive).toISOString(), '--warm-start', '--quiet', '--dead-letter', '/dev/null']);
+    expect(stdout).toMatch(/warm start: \d+ workload baselines/);
+    const member = await start(file);
+    await finish([member], name, live, dataEnd);
+    const emitted = alertsOf(await readTopic(brokers, `${name}-alerts`));
+    const labels = loadLabels('datasets/sample/labels.jsonl').filter((l) => Date.parse(l.start) >= goLive);
+    expect(labels.length).toBe(7);
+    const evaluation = score(labels, emitted.map((alert) => ({ alert, raisedAt: Date.parse(alert.endsAt) })), 1);
+    expect(evaluation.scenarios.filter((s) => !s.detected).map((s) => s.scenario)).toEqual([]);
+    // Alerts of attacks that began before go-live (beaconing, slow exfiltration) are theirs, not false.
+    const before = loadLabels('datasets/sample/labels.jsonl').filter((l) => Date.parse(l.start) < goLive);
+    const unexplained = evaluation.falseAlertSamples.filter((f) => !before.some((l) => f.workload === `${l.cluster}/${l.namespace}/${l.workload}`));
+    expect(unexplained).toEqual([]);
+  }, 300_000);
 });
