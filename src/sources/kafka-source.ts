@@ -33,7 +33,7 @@ export interface KafkaSourceOptions {
 export class KafkaSource implements Source {
   readonly name: string;
   private readonly options: KafkaSourceOptions;
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   /** Messages behind the partition's high watermark after the last chunk, per `topic|partition`. */
   readonly lag = new Map<string, number>();
   private finished: (() => void) | undefined;
@@ -43,26 +43,57 @@ export class KafkaSource implements Source {
   constructor(options: KafkaSourceOptions) {
     this.name = options.name;
     this.options = options;
-    this.consumer = options.kafka.consumer({
+    this.consumer = this.createConsumer();
+  }
+
+  private createConsumer(): Consumer {
+    const { options } = this;
+    return options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
       maxBytesPerPartition: options.maxBytesPerPartition,
-      // Never let kafkajs retry the whole consumer forever behind our back: surface the crash.
       // A consumer stopping must not be restarted by kafkajs after a failed join.
       retry: { retries: 8, restartOnFailure: async () => !this.stopping },
     });
   }
 
   async run(handle: (batch: SourceBatch) => Promise<void>): Promise<void> {
-    const { consumer, options } = this;
     const done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
       this.failed = reject;
     });
+    await this.session(handle, 0);
+    return done;
+  }
+
+  private restart(handle: (batch: SourceBatch) => Promise<void>, attempt: number): void {
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.consumer = this.createConsumer();
+      this.session(handle, attempt + 1).catch((error) => {
+        this.options.logger.error(`source ${this.name}: ${(error as Error).message}; trying again`);
+        void this.consumer.disconnect().catch(() => {});
+        this.restart(handle, attempt + 1);
+      });
+    }, Math.min(30_000, 1_000 * 2 ** attempt));
+  }
+
+  /**
+   * One consumer's life. kafkajs gives up on errors it deems not retriable (a coordinator not
+   * found while the broker is loaded or restarting, say); a pod must not die of that, so a
+   * fresh consumer takes over after a backoff, resuming from the committed offsets.
+   */
+  private async session(handle: (batch: SourceBatch) => Promise<void>, attempt: number): Promise<void> {
+    const { consumer, options } = this;
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
-      options.logger.error(`source ${this.name}: consumer crashed${restart ? ', restarting' : ''}: ${error.message}`);
-      if (!restart) this.failed?.(error);
+      options.logger.error(`source ${this.name}: consumer crashed${restart ? ', restarting' : this.stopping ? '' : ', starting a new one'}: ${error.message}`);
+      if (restart || this.stopping) return;
+      void consumer.disconnect().catch(() => {});
+      this.restart(handle, attempt);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      attempt = 0;
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const lanes = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}|${p}`));
@@ -107,7 +138,6 @@ export class KafkaSource implements Source {
         if (isRunning() && !isStale()) await handOn();
       },
     });
-    return done;
   }
 
   async stop(): Promise<void> {

@@ -47,7 +47,7 @@ export class DetectionTasks implements DetectionView {
   private readonly retired: DetectionStats = { ...EMPTY_STATS };
   private retiredEvictions = 0;
   private readonly options: DetectionTasksOptions;
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly feed: PeerGroupFeed;
   private assigned = new Set<number>();
   private restoring: Promise<void> = Promise.resolve();
@@ -62,11 +62,16 @@ export class DetectionTasks implements DetectionView {
 
   constructor(options: DetectionTasksOptions) {
     this.options = options;
-    this.consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, readUncommitted: false, retry: { retries: 8, restartOnFailure: async () => !this.stopped } });
+    this.consumer = this.createConsumer();
     this.feed = new PeerGroupFeed({
       kafka: options.kafka, topic: options.topics.peerGroups, groupPrefix: options.topics.prefix, peerGroups: this.peerGroups, logger: options.logger,
       onProgress: () => void this.retryClosing().catch((error) => this.options.logger.warn(`detection: ${(error as Error).message}`)),
     });
+  }
+
+  private createConsumer(): Consumer {
+    const { options } = this;
+    return options.kafka.consumer({ groupId: options.groupId, sessionTimeout: options.sessionTimeoutMs, readUncommitted: false, retry: { retries: 8, restartOnFailure: async () => !this.stopped } });
   }
 
   /** Ready: joined the group and every assigned task restored. */
@@ -75,25 +80,52 @@ export class DetectionTasks implements DetectionView {
   }
 
   async run(): Promise<void> {
-    const { consumer, options } = this;
+    const { options } = this;
     const done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
       this.failed = reject;
     });
+    this.inputLanes = await this.lanesOf(options.inputTopics);
+    await this.feed.start();
+    this.timer = setInterval(() => void this.checkpointDue().catch((error) => options.logger.warn(`detection: ${(error as Error).message}`)), Math.max(50, Math.floor(options.checkpointIntervalMs / 2)));
+    await this.session(0);
+    return done;
+  }
+
+  /** After a crash kafkajs will not restart from: the tasks go (their state is on Kafka) and a new consumer joins. */
+  private restart(attempt: number): void {
+    this.joined = false;
+    setTimeout(() => {
+      if (this.stopped) return;
+      void (async () => {
+        for (const p of [...this.tasks.keys()]) await this.drop(p);
+        this.assigned = new Set();
+        this.consumer = this.createConsumer();
+        await this.session(attempt + 1);
+      })().catch((error) => {
+        this.options.logger.error(`detection: ${(error as Error).message}; trying again`);
+        void this.consumer.disconnect().catch(() => {});
+        this.restart(attempt + 1);
+      });
+    }, Math.min(30_000, 1_000 * 2 ** attempt));
+  }
+
+  private async session(attempt: number): Promise<void> {
+    const { consumer, options } = this;
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
-      options.logger.error(`detection: consumer crashed${restart ? ', restarting' : ''}: ${error.message}`);
-      if (!restart) this.failed?.(error);
+      options.logger.error(`detection: consumer crashed${restart ? ', restarting' : this.stopped ? '' : ', starting a new one'}: ${error.message}`);
+      if (restart || this.stopped) return;
+      void consumer.disconnect().catch(() => {});
+      this.restart(attempt);
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      attempt = 0;
       const partitions = event.payload.memberAssignment[options.topics.repartition] ?? [];
       this.onAssignment(new Set(partitions));
     });
-    this.inputLanes = await this.lanesOf(options.inputTopics);
-    await this.feed.start();
     await consumer.connect();
     await consumer.subscribe({ topics: [options.topics.repartition], fromBeginning: true });
-    this.timer = setInterval(() => void this.checkpointDue().catch((error) => options.logger.warn(`detection: ${(error as Error).message}`)), Math.max(50, Math.floor(options.checkpointIntervalMs / 2)));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -119,7 +151,6 @@ export class DetectionTasks implements DetectionView {
         await heartbeat();
       },
     });
-    return done;
   }
 
   private async lanesOf(topics: string[]): Promise<string[]> {
