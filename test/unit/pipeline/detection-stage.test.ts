@@ -3,6 +3,7 @@ import { MemoryAlertSink } from '../../../src/alerts/alert-sink.ts';
 import { validatePipeline } from '../../../src/config/load-pipeline.ts';
 import type { NormalizedRecord } from '../../../src/model/normalized-record.ts';
 import { buildDetection } from '../../../src/pipeline/build-detection.ts';
+import { ROLE_VIEW_DELAY_WINDOWS } from '../../../src/pipeline/detection-stage.ts';
 import { dns, flow, MIN5, pod, privateIp, publicIp, T0 } from '../records.ts';
 
 const notebook = pod('dev-us', 'notebooks', 'jupyter-alice');
@@ -77,7 +78,10 @@ describe('DetectionStage', () => {
     await s.close();
     expect(sink.alerts.map((a) => a.detector)).toEqual(['new-east-west-edge']);
     const s2 = stage();
-    await s2.stage.process([...records.slice(0, -1), ...common.map((c) => ({ ...c, windowStart: c.windowStart - MIN5, windowEnd: c.windowEnd - MIN5 })), records.at(-1)!]);
+    // The role view a window is judged against is ROLE_VIEW_DELAY_WINDOWS old: the peers took the edge that long before.
+    const before = ROLE_VIEW_DELAY_WINDOWS * MIN5;
+    const earlier = common.map((c) => ({ ...c, windowStart: c.windowStart - before, windowEnd: c.windowEnd - before }));
+    await s2.stage.process([...records.slice(0, -1), ...earlier].sort((a, b) => (a as { windowEnd: number }).windowEnd - (b as { windowEnd: number }).windowEnd).concat(records.at(-1)!));
     await s2.stage.close();
     expect(s2.sink.alerts.filter((a) => a.workload.name === 'job-1')).toEqual([]);
   });
