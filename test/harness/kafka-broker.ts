@@ -42,6 +42,8 @@ export interface KafkaBroker {
   pause(): void;
   /** SIGCONT: the paused broker answers again, on the same port with the same data. Idempotent. */
   resume(): void;
+  /** Stops the broker (controlled shutdown), waits `downMs`, and starts it again on the same port and data. */
+  restart(downMs?: number): Promise<void>;
 }
 
 export interface StartKafkaOptions {
@@ -192,20 +194,28 @@ async function startOnce(libs: string, options: StartKafkaOptions, log: (line: s
     throw new Error(`Kafka StorageTool format failed (${format.error?.message ?? `exit ${format.status}`}):\n${format.stdout}${format.stderr}`);
   }
 
-  const out = openSync(logFile, 'a');
-  const child = spawn('java', ['-Xms256m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError', ...jvm, 'kafka.Kafka', properties], { stdio: ['ignore', out, out] });
-  closeSync(out);
-  live.add(child);
-  let exited = false;
-  const gone = new Promise<void>((resolveExit) =>
-    child.once('exit', () => {
-      exited = true;
-      live.delete(child);
-      resolveExit();
-    }),
-  );
   const keep = options.keep ?? process.env.FLOWHOUND_KEEP_KAFKA === '1';
-  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid, keep ? undefined : dir);
+  let child!: ChildProcess;
+  let exited = false;
+  let gone!: Promise<void>;
+  let watchdog: ChildProcess | undefined;
+  const launch = () => {
+    const out = openSync(logFile, 'a');
+    const started = spawn('java', ['-Xms256m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError', ...jvm, 'kafka.Kafka', properties], { stdio: ['ignore', out, out] });
+    closeSync(out);
+    live.add(started);
+    exited = false;
+    gone = new Promise<void>((resolveExit) =>
+      started.once('exit', () => {
+        exited = true;
+        live.delete(started);
+        resolveExit();
+      }),
+    );
+    child = started;
+    watchdog = started.pid === undefined ? undefined : startWatchdog(started.pid, keep ? undefined : dir);
+  };
+  launch();
 
   let paused = false;
   const pause = () => {
@@ -246,7 +256,19 @@ async function startOnce(libs: string, options: StartKafkaOptions, log: (line: s
     throw new Error(`${reason}\n${report}`);
   }
   log(`Kafka ${kafkaVersion()} ready on ${brokers} (pid ${child.pid}, dir ${dir})`);
-  return { brokers, dataDir, logFile, stop, pause, resume };
+  // A controlled shutdown, then the same broker again: same port, same data.
+  const restart = async (downMs = 0) => {
+    resume();
+    child.kill('SIGTERM');
+    await gone;
+    // This watchdog would remove the data dir once its broker is gone: the next one takes over.
+    watchdog?.stdin?.destroy();
+    watchdog?.kill('SIGKILL');
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    launch();
+    await waitForKafka(brokers, options.readyTimeoutMs ?? 90_000, () => exited);
+  };
+  return { brokers, dataDir, logFile, stop, pause, resume, restart };
 }
 
 /**
