@@ -79,7 +79,8 @@ export async function finish(brokers: string, members: { member: FlowhoundMember
   const deadline = Date.now() + 240_000;
   for (;;) {
     let lag = 0;
-    for (const kind of KINDS) lag += await groupLag(brokers, `flowhound-${name}-${kind}`, [topics[kind]!]);
+    // A broker that just started may not answer for its coordinators yet: not caught up.
+    for (const kind of KINDS) lag += await groupLag(brokers, `flowhound-${name}-${kind}`, [topics[kind]!]).catch(() => Number.POSITIVE_INFINITY);
     const watermarks = await Promise.all(members.map((m) => metric(m.metrics, 'flowhound_watermark_seconds')));
     const tasks = await Promise.all(members.map((m) => metric(m.metrics, 'flowhound_detection_tasks')));
     const caughtUp = lag === 0 && tasks.reduce<number>((a, b) => a + (b ?? 0), 0) === 3 && watermarks.every((w) => w !== undefined && w * 1000 >= dataEnd);

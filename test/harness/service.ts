@@ -20,9 +20,10 @@ process.once('exit', () => {
  * Starts a server binary (Prometheus, Alertmanager from Debian) on a free loopback port in a
  * fresh directory and waits until `readyPath` answers 200.
  */
-export async function startService(binary: string, args: (dir: string, port: number) => string[], readyPath: string, timeoutMs = 30_000): Promise<Service> {
+export async function startService(binary: string, args: (dir: string, port: number) => string[], readyPath: string, timeoutMs = 30_000, fixedPort?: number): Promise<Service> {
   const dir = mkdtempSync(join(tmpdir(), `flowhound-${binary}-`));
-  const port = await freePort();
+  // A fixed port: the same service again after an outage, where its clients expect it.
+  const port = fixedPort ?? (await freePort());
   let output = '';
   const child = spawn(binary, args(dir, port), { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
