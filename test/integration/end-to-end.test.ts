@@ -149,7 +149,11 @@ describe('end to end: Kafka → flowhound → Prometheus and Alertmanager', () =
       return lag.length > 0 && Number(lag[0]!.value[1]) === 0 ? true : undefined;
     }, 30_000);
     expect(Number((await query('sum(flowhound_baselines)'))[0]!.value[1])).toBeGreaterThan(15);
-    const alerts = await query('sum by (category) (flowhound_alerts_total)');
+    // Alerts reach the metrics once the detection task's checkpoint commits them: a moment after the input is consumed.
+    const alerts = await until('alerts of every category', async () => {
+      const result = await query('sum by (category) (flowhound_alerts_total)');
+      return result.length >= 7 ? result : undefined;
+    }, 60_000);
     expect(alerts.map((r) => r.metric.category).sort()).toEqual(['command-and-control', 'credential-access', 'discovery', 'exfiltration', 'impact', 'lateral-movement', 'policy-violation']);
     const egress = await query('topk(1, sum by (workload) (flowhound_workload_bytes_total{direction="egress"}))');
     expect(egress[0]!.metric.workload).toBe('llm-finetune');
