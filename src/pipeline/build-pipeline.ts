@@ -22,7 +22,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { MeteredSink, PipelineMetrics } from '../telemetry/pipeline-metrics.ts';
 import { buildDetection, type DetectionHooks } from './build-detection.ts';
 import type { DetectionStage, DetectionView } from './detection-stage.ts';
-import { replayMerged } from './event-time-merge.ts';
+import { MergedFilesSource } from '../sources/merged-files-source.ts';
 import { Ingest } from './ingest.ts';
 import { LateRecords } from './late-records.ts';
 import { PipelineMeasurements } from './pipeline-measurements.ts';
@@ -160,7 +160,14 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   late.countIn(ingest.stats);
   measurements.observe(ingest, view);
 
-  const sources: Source[] = Object.entries(config.sources).map(([id, source]) => buildSource(id, source, {
+  // A replay reads every file source as one stream merged in event time; otherwise each source is its own.
+  const mergedFiles = options.mergeFilesByEventTime === true && Object.values(config.sources).every((s) => s.type === 'file');
+  const files = Object.entries(config.sources).flatMap(([id, source]) =>
+    source.type === 'file' ? source.paths.map((path) => ({ path, format: source.format, cluster: source.cluster ?? config.cluster, source: id })) : []);
+  const sources: Source[] = mergedFiles ? [new MergedFilesSource({
+    name: 'files', files, ingest, maxBatchRecords: 2_000,
+    ...options.eventTimeRange, loops: options.loops ?? 1, windowMs: config.detection.window_seconds * 1000,
+  })] : Object.entries(config.sources).map(([id, source]) => buildSource(id, source, {
     pipeline: config.name,
     kafka: kafkaClient,
     cluster: config.cluster,
@@ -182,7 +189,6 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   }
 
   let closed: Promise<void> | undefined;
-  let stopped = false;
   let running = false;
   const close = () => (closed ??= ingest.close());
   return {
@@ -198,22 +204,9 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
         await ensureStateTopics(kafkaClient(), topics, logger);
         if (alertsTopic !== undefined) await ensureTopic(kafkaClient(), alertsTopic.topic, alertsTopic.partitions, alertsTopic.replicationFactor, logger);
       }
-      const files = Object.entries(config.sources).flatMap(([id, source]) =>
-        source.type === 'file' ? source.paths.map((path) => ({ path, format: source.format, cluster: source.cluster ?? config.cluster, source: id })) : []);
       running = true;
       try {
-        if (options.mergeFilesByEventTime === true && Object.values(config.sources).every((s) => s.type === 'file')) {
-          // --loop: the data again and again, each pass shifted past the previous one in event time.
-          const loops = options.loops ?? 1;
-          let shiftMs = 0;
-          for (let pass = 0; (loops === 0 || pass < loops) && !stopped; pass++) {
-            const span = await replayMerged(ingest, files, 2_000, { ...options.eventTimeRange, shiftMs });
-            if (!Number.isFinite(span.first)) break;
-            shiftMs += span.last - span.first + config.detection.window_seconds * 1000;
-          }
-        } else {
-          await Promise.all([...sources.map((source) => source.run((batch) => ingest.handle(batch))), ...(tasks === undefined ? [] : [tasks.run()])]);
-        }
+        await Promise.all([...sources.map((source) => source.run((batch) => ingest.handle(batch))), ...(tasks === undefined ? [] : [tasks.run()])]);
       } finally {
         await Promise.all(sources.map((source) => source.stop()));
         await tasks?.stop();
@@ -225,7 +218,6 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
       return running && (tasks === undefined || tasks.ready());
     },
     async stop() {
-      stopped = true;
       await Promise.all(sources.map((source) => source.stop()));
       await tasks?.stop();
     },

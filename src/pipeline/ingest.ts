@@ -45,7 +45,7 @@ export class Ingest {
     // A no-op unless OTEL_* variables enabled tracing (see telemetry/otel.ts).
     await tracer.startActiveSpan('flowhound.batch', { attributes: { 'flowhound.source': batch.source, 'flowhound.messages': batch.messages.length } }, async (span) => {
       try {
-        const { records, letters } = this.decode(batch);
+        const { records, letters } = batch.decoded ?? this.decode(batch);
         const origin = batch.messages[0]?.origin;
         await this.deliver(records, letters, origin?.kind === 'kafka' ? `${origin.topic}|${origin.partition}` : batch.source);
       } catch (error) {

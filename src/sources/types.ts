@@ -1,4 +1,6 @@
 import type { FormatOption } from '../model/record-format.ts';
+import type { NormalizedRecord } from '../model/normalized-record.ts';
+import type { DeadLetter } from '../sinks/dead-letter.ts';
 
 /** Where a raw message came from, precisely enough to find it again. */
 export type Origin =
@@ -20,6 +22,11 @@ export interface SourceBatch {
   format: FormatOption;
   cluster: string;
   messages: RawMessage[];
+  /**
+   * Already decoded (and counted) by the source, instead of `messages`: a replay merges files
+   * in event time, which needs each record's time before the batch is handed on.
+   */
+  decoded?: { records: NormalizedRecord[]; letters: DeadLetter[] };
 }
 
 /**
