@@ -185,8 +185,10 @@ interface BaselineSnapshot {
   windows: number;
   peers: PeerTableSnapshot;
   domains: PeerTableSnapshot;
-  sketches: number[];
-  hourly: number[];
+  /** The sketches' Float32Array, base64 (numbers as JSON text would be twice the size and slower). Arrays are read too. */
+  sketches: string | number[];
+  /** The hourly profile's Float64Array, base64 (or an array). */
+  hourly: string | number[];
   slowExcess: { bytes: number; since: number; windows: number };
   recurring: Record<string, Recurrence>;
 }
@@ -196,7 +198,7 @@ export function snapshotBaseline(b: WorkloadBaseline): BaselineSnapshot {
   return {
     key: b.key, workload: b.workload, firstSeen: b.firstSeen, lastSeen: b.lastSeen, windows: b.windows,
     peers: b.peers.snapshot(), domains: b.domains.snapshot(),
-    sketches: Array.from(b.sketches.bins), hourly: Array.from(b.hourly),
+    sketches: base64Of(b.sketches.bins), hourly: base64Of(b.hourly),
     slowExcess: { ...b.slowExcess },
     recurring: Object.fromEntries([...b.recurring].map(([k, r]) => [k, { ...r, counts: [...r.counts] }])),
   };
@@ -207,12 +209,24 @@ export function restoreBaseline(snapshot: unknown): WorkloadBaseline {
   const b = new WorkloadBaseline(s.key, s.workload, s.firstSeen, {
     peers: PeerTable.restore(s.peers, BASELINE_LIMITS.peers),
     domains: PeerTable.restore(s.domains, BASELINE_LIMITS.domains),
-    sketches: new SketchSet(SERIES.length, BASELINE_LIMITS.halfLifeWindows, BASELINE_LIMITS.historyWindows, s.sketches),
-    hourly: Float64Array.from(s.hourly),
+    sketches: new SketchSet(SERIES.length, BASELINE_LIMITS.halfLifeWindows, BASELINE_LIMITS.historyWindows, typeof s.sketches === 'string' ? floats(s.sketches, Float32Array) : s.sketches),
+    hourly: typeof s.hourly === 'string' ? floats(s.hourly, Float64Array) : Float64Array.from(s.hourly),
   });
   b.lastSeen = s.lastSeen;
   b.windows = s.windows;
   b.slowExcess = { ...s.slowExcess };
   b.recurring = new Map(Object.entries(s.recurring));
   return b;
+}
+
+function base64Of(array: Float32Array | Float64Array): string {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+}
+
+function floats<T extends Float32Array | Float64Array>(text: string, type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T {
+  const bytes = Buffer.from(text, 'base64');
+  // A copy into a buffer of its own: the decoded bytes may sit at any offset of a shared pool.
+  const copy = new ArrayBuffer(bytes.length - (bytes.length % type.BYTES_PER_ELEMENT));
+  new Uint8Array(copy).set(bytes.subarray(0, copy.byteLength));
+  return new type(copy);
 }

@@ -104,6 +104,9 @@ export class KafkaSource implements Source {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // Durable state: each partition's chunk is its own transaction (its own producer), so
+      // partitions can wait on their round trips side by side. In memory they share one stage.
+      partitionsConsumedConcurrently: options.commit === undefined ? 1 : 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const { topic, partition } = batch;
         let chunk: RawMessage[] = [];

@@ -129,6 +129,9 @@ export class DetectionTasks implements DetectionView {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // Tasks are independent (each its own lock, producer and transaction): their checkpoints'
+      // round trips overlap instead of queueing.
+      partitionsConsumedConcurrently: Math.min(4, options.topics.partitions),
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const partition = batch.partition;
         // Restores run outside kafkajs' loop; keep the session alive meanwhile.
