@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { snapshotReader } from '../model/snapshot-reader.ts';
 import { compileGlob } from '../enrich/glob.ts';
 import { CATEGORIES, SEVERITIES, type Alert, type AlertRollup, type Finding, type Severity } from '../model/alert.ts';
 import type { Workload } from '../model/workload.ts';
@@ -330,50 +331,12 @@ function readAlert(value: unknown): Alert {
   return alert;
 }
 
-// Checks of the snapshot's fields: a lifecycle restored wrong would page wrong, silently.
+const checks = snapshotReader('alert lifecycle snapshot');
+const { object, list, tuple, finite, count, text, time, member } = checks;
 
-function malformed(where: string, what: string): never {
-  throw new Error(`alert lifecycle snapshot: ${where} ${what}`);
-}
-
-function object(value: unknown, where: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) malformed(where, 'must be an object');
-  return value as Record<string, unknown>;
-}
-
-function list(value: unknown, where: string): unknown[] {
-  if (!Array.isArray(value)) malformed(where, 'must be an array');
-  return value;
-}
-
-function tuple(value: unknown, length: number, where: string): unknown[] {
-  const items = list(value, where);
-  if (items.length !== length) malformed(where, `must have ${length} items, not ${items.length}`);
-  return items;
-}
-
-function finite(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) malformed(where, `must be a finite number, not ${JSON.stringify(value)}`);
-  return value;
-}
-
-function count(value: unknown, where: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 0) malformed(where, `must be a count, not ${JSON.stringify(value)}`);
-  return value as number;
-}
-
-function text(value: unknown, where: string): string {
-  if (typeof value !== 'string') malformed(where, `must be a string, not ${JSON.stringify(value)}`);
-  return value;
+// A declared `never` function, so that TypeScript narrows after a call.
+function malformed(where: string, problem: string): never {
+  return checks.malformed(where, problem);
 }
 
 /** An ISO time: absorb() reads endsAt back with Date.parse. */
-function time(value: unknown, where: string): string {
-  if (!Number.isFinite(Date.parse(text(value, where)))) malformed(where, `must be an ISO time, not ${JSON.stringify(value)}`);
-  return value as string;
-}
-
-function member<T extends string>(value: unknown, values: readonly T[], where: string): T {
-  if (!values.includes(value as T)) malformed(where, `must be one of ${values.join(', ')}, not ${JSON.stringify(value)}`);
-  return value as T;
-}

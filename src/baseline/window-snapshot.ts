@@ -1,4 +1,5 @@
 import { ENDPOINT_KINDS, type EndpointKind } from '../model/endpoint.ts';
+import { snapshotReader } from '../model/snapshot-reader.ts';
 import { ENVIRONMENTS, ROLES, type Environment, type Role, type Workload } from '../model/workload.ts';
 import { BoundedSet } from './bounded.ts';
 import { sharedKeys } from './key-intern.ts';
@@ -275,44 +276,10 @@ function readWorkload(value: unknown, where: string): Workload {
   };
 }
 
-// Checks of the snapshot's fields: a checkpoint restored wrong would judge wrong, silently.
+const checks = snapshotReader('window snapshot');
+const { object, list, tuple, finite, text, flag, member } = checks;
 
-function malformed(where: string, what: string): never {
-  throw new Error(`window snapshot: ${where} ${what}`);
-}
-
-function object(value: unknown, where: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) malformed(where, 'must be an object');
-  return value as Record<string, unknown>;
-}
-
-function list(value: unknown, where: string): unknown[] {
-  if (!Array.isArray(value)) malformed(where, 'must be an array');
-  return value;
-}
-
-function tuple(value: unknown, length: number, where: string): unknown[] {
-  const items = list(value, where);
-  if (items.length !== length) malformed(where, `must have ${length} items, not ${items.length}`);
-  return items;
-}
-
-function finite(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) malformed(where, `must be a finite number, not ${JSON.stringify(value)}`);
-  return value;
-}
-
-function text(value: unknown, where: string): string {
-  if (typeof value !== 'string') malformed(where, `must be a string, not ${JSON.stringify(value)}`);
-  return value;
-}
-
-function flag(value: unknown, where: string): boolean {
-  if (typeof value !== 'boolean') malformed(where, 'must be true or false');
-  return value;
-}
-
-function member<T extends string>(value: unknown, values: readonly T[], where: string): T {
-  if (!values.includes(value as T)) malformed(where, `must be one of ${values.join(', ')}, not ${JSON.stringify(value)}`);
-  return value as T;
+// A declared `never` function, so that TypeScript narrows after a call.
+function malformed(where: string, problem: string): never {
+  return checks.malformed(where, problem);
 }

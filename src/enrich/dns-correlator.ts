@@ -1,4 +1,5 @@
 import type { DnsRecord } from '../model/dns-record.ts';
+import { snapshotReader } from '../model/snapshot-reader.ts';
 
 interface Resolution {
   name: string;
@@ -170,39 +171,10 @@ function trim<V>(correlator: DnsCorrelator, map: Map<string, V>, max: number): v
   }
 }
 
-// Checks of the snapshot's fields: a correlator restored wrong would name flows wrong, silently.
+const checks = snapshotReader('DNS correlator snapshot');
+const { object, list, tuple, finite, count, text } = checks;
 
-function malformed(where: string, what: string): never {
-  throw new Error(`DNS correlator snapshot: ${where} ${what}`);
-}
-
-function object(value: unknown, where: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) malformed(where, 'must be an object');
-  return value as Record<string, unknown>;
-}
-
-function list(value: unknown, where: string): unknown[] {
-  if (!Array.isArray(value)) malformed(where, 'must be an array');
-  return value;
-}
-
-function tuple(value: unknown, length: number, where: string): unknown[] {
-  const items = list(value, where);
-  if (items.length !== length) malformed(where, `must have ${length} items, not ${items.length}`);
-  return items;
-}
-
-function finite(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) malformed(where, `must be a finite number, not ${JSON.stringify(value)}`);
-  return value;
-}
-
-function count(value: unknown, where: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 0) malformed(where, `must be a count, not ${JSON.stringify(value)}`);
-  return value as number;
-}
-
-function text(value: unknown, where: string): string {
-  if (typeof value !== 'string') malformed(where, `must be a string, not ${JSON.stringify(value)}`);
-  return value;
+// A declared `never` function, so that TypeScript narrows after a call.
+function malformed(where: string, problem: string): never {
+  return checks.malformed(where, problem);
 }

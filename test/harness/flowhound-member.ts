@@ -50,15 +50,15 @@ export async function groupLag(brokers: string, groupId: string, topics: string[
 }
 
 /** Every message of `topic` (read committed) from the beginning, until none came for `quietMs`. */
-export async function readTopic(brokers: string, topic: string, quietMs = 3_000): Promise<{ key: string | null; value: string }[]> {
+export async function readTopic(brokers: string, topic: string, quietMs = 3_000): Promise<{ key: string | null; value: string; timestamp: number }[]> {
   const kafka = new Kafka({ clientId: 'flowhound-test-read', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `read-${topic}-${Math.random().toString(36).slice(2)}`, readUncommitted: false });
-  const out: { key: string | null; value: string }[] = [];
+  const out: { key: string | null; value: string; timestamp: number }[] = [];
   let last = Date.now();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ eachMessage: async ({ message }) => {
-    out.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '' });
+    out.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', timestamp: Number(message.timestamp) });
     last = Date.now();
   } });
   const started = Date.now();
