@@ -63,6 +63,8 @@ export class DetectionTask {
   readonly stage: DetectionStage;
   /** Next input offset of the partition the state corresponds to (null: from the group's committed offset). */
   nextOffset: string | null = null;
+  /** The offset the last committed state corresponds to (what the group's committed offset must be while this task owns it). */
+  committedOffset: string | null = null;
   /** Alerts committed but not yet handed to the sinks, in their emission batches. */
   private undelivered: Alert[][] = [];
   private readonly options: DetectionTaskOptions;
@@ -122,6 +124,7 @@ export class DetectionTask {
     for (const { key, value } of latestPerKey(peers)) if (key !== PROGRESS_KEY && value !== null) fresh.apply(key, value);
     this.stage.state.peers = fresh;
     this.nextOffset = restored.offset;
+    this.committedOffset = restored.offset;
     this.undelivered = restored.undelivered;
     return { undelivered: restored.undelivered, records: latest.length, ms: performance.now() - started };
   }
@@ -158,6 +161,7 @@ export class DetectionTask {
       await transaction.abort().catch(() => {});
       throw error;
     }
+    this.committedOffset = this.nextOffset;
     stats.checkpoints++;
     stats.records += changelog.length + peers.length;
     for (const m of changelog) stats.bytes += typeof m.value === 'string' ? Buffer.byteLength(m.value) : 0;

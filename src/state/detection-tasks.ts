@@ -243,13 +243,20 @@ export class DetectionTasks implements DetectionView {
     this.joined = true;
     const previous = this.restoring;
     const revoked = [...this.tasks.keys()].filter((p) => !partitions.has(p));
+    const kept = [...this.tasks.keys()].filter((p) => partitions.has(p));
     const added = [...partitions].filter((p) => !this.tasks.has(p));
     this.assigned = partitions;
     this.pendingRestores += added.length;
     this.restoring = (async () => {
       await previous.catch(() => {});
       for (const p of revoked) await this.drop(p);
-      await Promise.all(added.map((p) => this.restore(p)));
+      // A partition kept across a rebalance may have had another owner meanwhile (this member
+      // was out of the group for a while): then its committed offset moved, and the state here
+      // is stale — restore it like a new one.
+      const stale = await this.movedOn(kept);
+      for (const p of stale) await this.drop(p);
+      this.pendingRestores += stale.length;
+      await Promise.all([...added, ...stale].map((p) => this.restore(p)));
       // Restored tasks may close what they held back, without waiting for a record.
       await this.retryClosing();
     })();
@@ -257,6 +264,23 @@ export class DetectionTasks implements DetectionView {
       this.options.logger.error(`detection: restoring tasks failed: ${(error as Error).message}`);
       this.failed?.(error);
     });
+  }
+
+  /** Of `partitions`, those whose committed offset is not the one their task here last committed. */
+  private async movedOn(partitions: number[]): Promise<number[]> {
+    if (partitions.length === 0) return [];
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [this.options.topics.repartition] });
+      return partitions.filter((p) => {
+        const offset = committed?.partitions.find((c) => c.partition === p)?.offset;
+        const mine = this.tasks.get(p)?.committedOffset ?? null;
+        return offset !== undefined && offset !== '-1' && offset !== mine;
+      });
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   private async restore(partition: number): Promise<void> {
