@@ -64,7 +64,7 @@ export interface DetectionStageOptions {
    * is judged against the role view of the windows before `asOf` (ROLE_VIEW_DELAY_WINDOWS before
    * it), so it waits until they are all in.
    */
-  mayClose?: (bucket: number) => boolean;
+  mayClose?: (asOf: number) => boolean;
 }
 
 /**

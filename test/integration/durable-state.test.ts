@@ -14,8 +14,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { loadLabels } from '../../src/evaluation/labels.ts';
 import { score } from '../../src/evaluation/score.ts';
 import type { Alert } from '../../src/model/alert.ts';
-import { readTopic } from '../harness/flowhound-member.ts';
-import { alertsOf, feed, finish, fingerprints, pipelineFile, repeated, start } from '../harness/durable-run.ts';
+import { groupLag, readTopic } from '../harness/flowhound-member.ts';
+import { alertsOf, feed, finish, fingerprints, KINDS, pipelineFile, repeated, start } from '../harness/durable-run.ts';
 import { SAMPLE_FILES } from '../harness/sample.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -42,7 +42,7 @@ describe('durable detection state on Kafka', () => {
     expect(repeated(reference)).toEqual([]);
   }, 300_000);
 
-  it('kill -9 at five random points, restarting each time, changes no alert', async () => {
+  it('kill -9 at five points spread over the stream, restarting each time, changes no alert', async () => {
     const name = `${id}-crash`;
     const archive = join(dir, `${name}.jsonl`);
     const file = pipelineFile(brokers, dir, name, topics, `${name}-alerts`, archive);
@@ -50,9 +50,18 @@ describe('durable detection state on Kafka', () => {
     let member = await start(file);
     const killedAt: number[] = [];
     const readyAfter: number[] = [];
+    const lag = async () => {
+      let n = 0;
+      for (const kind of KINDS) n += await groupLag(brokers, `flowhound-${name}-${kind}`, [topics[kind]!]).catch(() => Number.POSITIVE_INFINITY);
+      return n;
+    };
+    const total = await lag();
     for (; kills < 5; kills++) {
-      await new Promise((r) => setTimeout(r, 1_500 + Math.random() * 4_000));
+      // Kill points spread over the stream: after about k/6 of the input, plus a random moment.
+      while ((await lag()) > total * (1 - (kills + 1) / 6)) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, Math.random() * 500));
       if (!member.member.running) break;
+      expect(await lag()).toBeGreaterThan(0);
       await member.member.kill('SIGKILL');
       killedAt.push(Date.now());
       member = await start(file);
