@@ -110,6 +110,9 @@ function pipelineHealth(): Dashboard {
   l.add({ type: 'timeseries', title: 'Workload windows judged / s', unit: 'short', targets: [['sum(rate(flowhound_windows_judged_total[$__rate_interval]))', 'windows']] });
   l.add({ type: 'timeseries', title: 'Alert deliveries / s', unit: 'short', targets: [['sum by (sink, result) (rate(flowhound_sink_deliveries_total[$__rate_interval]))', '{{sink}} {{result}}']] });
   l.add({ type: 'timeseries', title: 'Alerts buffered and dropped', unit: 'short', description: 'Alerts waiting for an unreachable sink; dropped ones overflowed the bounded buffer.', targets: [['sum by (sink) (flowhound_sink_buffered)', '{{sink}} buffered'], ['sum by (sink) (increase(flowhound_sink_dropped_total[$__rate_interval]))', '{{sink}} dropped']] });
+  l.row('Durable state');
+  l.add({ type: 'timeseries', title: 'Checkpoints', unit: 'short', description: 'Each detection task commits its state, alerts and input offsets in one Kafka transaction every state.checkpoint_interval_ms; bytes are what it wrote to the changelog and peer-groups topics.', targets: [['sum(rate(flowhound_state_checkpoints_total[$__rate_interval]))', 'checkpoints / s'], ['sum(rate(flowhound_state_checkpoint_bytes_total[$__rate_interval]))', 'bytes / s'], ['sum(rate(flowhound_state_checkpoint_seconds_total[$__rate_interval]))', 'busy (s / s)']] });
+  l.add({ type: 'timeseries', title: 'Detection tasks and restores', unit: 'short', description: 'Tasks (repartition partitions) per member; restores happen on start, on a rebalance and after a failed checkpoint.', targets: [['sum by (instance) (flowhound_detection_tasks)', 'tasks {{instance}}'], ['sum(increase(flowhound_state_restores_total[$__rate_interval]))', 'restores']] });
   return dashboard('flowhound-pipeline', 'flowhound / Pipeline health', 'Is flowhound keeping up, losing nothing, delivering its alerts?', l, [datasourceVariable], ['pipeline']);
 }
 
