@@ -51,17 +51,17 @@ describe('durable detection state on Kafka', () => {
     const killedAt: number[] = [];
     const readyAfter: number[] = [];
     // Kill points spread over the stream by detection's progress (its watermark, in event
-    // time), each before the end: about k/6 of the way, plus a random moment.
+    // time), each well before the end: about k/7 of the way, plus a random moment.
     const dataStart = Date.parse('2026-11-01T00:00:00Z');
     for (; kills < 5; kills++) {
-      const target = dataStart + ((kills + 1) / 6) * (dataEnd - dataStart);
+      const target = dataStart + ((kills + 1) / 7) * (dataEnd - dataStart);
       let watermark = 0;
       const deadline = Date.now() + 120_000;
       while ((watermark = (await metric(member.metrics, 'flowhound_watermark_seconds')) ?? 0) * 1000 < target) {
         if (Date.now() > deadline || !member.member.running) throw new Error(`no progress to kill point ${kills + 1}: ${member.member.stderr.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 20));
       }
-      await new Promise((r) => setTimeout(r, Math.random() * 300));
+      await new Promise((r) => setTimeout(r, Math.random() * 100));
       if (!member.member.running) break;
       expect(watermark * 1000).toBeLessThan(dataEnd);
       await member.member.kill('SIGKILL');
