@@ -75,7 +75,7 @@ export async function metric(url: string, name: string): Promise<number | undefi
 }
 
 /** Waits until the inputs are consumed and every live member's watermark is past the data, then stops them. */
-export async function finish(brokers: string, members: { member: FlowhoundMember; metrics: string }[], name: string, topics: Record<string, string>, dataEnd: number): Promise<void> {
+export async function finish(brokers: string, members: { member: FlowhoundMember; metrics: string }[], name: string, topics: Record<string, string>, dataEnd: number, options: { boundedExit?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + 240_000;
   for (;;) {
     let lag = 0;
@@ -93,6 +93,9 @@ export async function finish(brokers: string, members: { member: FlowhoundMember
   for (const { member } of members) member.child.kill('SIGTERM');
   for (const { member } of members) {
     const exit = await member.exited;
+    // After a broker restart a consumer may still be re-joining when SIGTERM comes: then the
+    // member leaves at its shutdown deadline (exit 1, logged), which is what Kubernetes needs.
+    if (options.boundedExit === true && exit.code === 1 && member.stderr.includes('still pending')) continue;
     expect(exit.code, member.stderr.slice(-3000)).toBe(0);
   }
 }

@@ -43,7 +43,7 @@ describe('outages change no alert', () => {
     // Controlled shutdown, ten seconds without a broker, then the same broker again.
     await broker.restart(10_000);
     expect(member.member.running).toBe(true);
-    await finish(broker.brokers, [member], name, topics, dataEnd);
+    await finish(broker.brokers, [member], name, topics, dataEnd, { boundedExit: true });
     const emitted = alertsOf(await readTopic(broker.brokers, `${name}-alerts`));
     expect(fingerprints(emitted)).toEqual(fingerprints(reference));
     expect(repeated(emitted)).toEqual([]);
