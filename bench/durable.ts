@@ -123,7 +123,7 @@ async function restoreBench(brokers: string): Promise<void> {
   const kafka = createKafka(config.kafka!, silentLogger);
   await ensureStateTopics(kafka, topics, silentLogger);
   const peerGroups = new PeerGroups();
-  const build = () => buildDetection(config.detection, [new PendingAlerts()], { peerGroups, part: 0, maxStateMb: 4096 });
+  const build = () => buildDetection(config.detection, [new PendingAlerts()], { peerGroups, part: 0, maxStateMb: 4096, trackChanges: true });
   const stage = build();
   const t0 = Date.parse('2026-11-01T00:00:00Z');
   for (let w = 0; w < workloads; w++) {

@@ -85,13 +85,6 @@ export class DnsCorrelator {
     return shared !== undefined && shared.expiresAt >= at ? shared.name : undefined;
   }
 
-  /**
-   * Drops the tables of the clients `keep` rejects (their workloads moved to another process).
-   * The cluster-wide table stays: it is every client's fallback. Not counted as evictions.
-   */
-  forgetClients(keep: (clientKey: string) => boolean): void {
-    for (const clientKey of this.byClient.keys()) if (!keep(clientKey)) this.byClient.delete(clientKey);
-  }
 
   private setBounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {
     map.delete(key); // re-insert at the end: Map order is our LRU order

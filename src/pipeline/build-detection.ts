@@ -8,7 +8,7 @@ import { WorkloadResolver } from '../enrich/workload-resolver.ts';
 import { DetectionStage, type DetectionStageOptions, type EnabledDetector } from './detection-stage.ts';
 
 /** The detection stage described by a pipeline's `detection:` section. */
-export type DetectionHooks = Pick<DetectionStageOptions, 'onLate' | 'onWindow' | 'onFindings' | 'clock' | 'idleLaneMs' | 'peerGroups' | 'part' | 'mayClose'> & {
+export type DetectionHooks = Pick<DetectionStageOptions, 'onLate' | 'onWindow' | 'onFindings' | 'clock' | 'idleLaneMs' | 'peerGroups' | 'part' | 'mayClose' | 'trackChanges'> & {
   /** Overrides detection.max_state_mb (a detection task gets its share of the member's). */
   maxStateMb?: number;
 };

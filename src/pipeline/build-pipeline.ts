@@ -131,7 +131,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
     topics,
     groupId: `${topics.prefix}-detection`,
     // The member's budget, shared by the tasks it may run.
-    buildStage: (task) => buildDetection(config.detection, [task.sink], { ...hooks, peerGroups: task.peerGroups, part: task.partition, mayClose: task.mayClose, maxStateMb: budgetMb / topics.partitions }),
+    buildStage: (task) => buildDetection(config.detection, [task.sink], { ...hooks, peerGroups: task.peerGroups, part: task.partition, mayClose: task.mayClose, trackChanges: true, maxStateMb: budgetMb / topics.partitions }),
     sinks: alertSinks,
     ...(alertsTopic === undefined ? {} : { alertsTopic: alertsTopic.topic }),
     checkpointIntervalMs: config.state.checkpoint_interval_ms,

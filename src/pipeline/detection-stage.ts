@@ -59,6 +59,8 @@ export interface DetectionStageOptions {
   peerGroups?: PeerGroups;
   /** This task's part of the role view (its repartition partition; 0 alone). */
   part?: number;
+  /** Track what changed for checkpoints (durable tasks only). */
+  trackChanges?: boolean;
   /**
    * Whether every other task has closed its windows before `asOf` (absent: alone). A window
    * is judged against the role view of the windows before `asOf` (ROLE_VIEW_DELAY_WINDOWS before
@@ -123,7 +125,7 @@ export class DetectionStage implements RecordStage, DetectionView {
   constructor(options: DetectionStageOptions) {
     this.options = options;
     this.peerGroups = options.peerGroups ?? new PeerGroups();
-    this.state = new DetectionState({ maxWorkloads: options.maxWorkloads, ...(options.maxStateBytes === undefined ? {} : { maxStateBytes: options.maxStateBytes }), lifecycle: options.lifecycle, peers: this.peerGroups.part(options.part ?? 0) });
+    this.state = new DetectionState({ maxWorkloads: options.maxWorkloads, ...(options.maxStateBytes === undefined ? {} : { maxStateBytes: options.maxStateBytes }), lifecycle: options.lifecycle, peers: this.peerGroups.part(options.part ?? 0), trackChanges: options.trackChanges === true });
     this.maxOpenWindows = options.maxOpenWindows ?? Number.POSITIVE_INFINITY;
     this.idleLaneMs = options.idleLaneMs ?? 30_000;
     this.clock = options.clock ?? Date.now;

@@ -75,8 +75,12 @@ export class DetectionState {
   /** The alert lifecycle's settings (from config; a restore rebuilds the lifecycle with them). */
   readonly lifecycleOptions: AlertLifecycleOptions;
 
-  constructor(options: { maxWorkloads: number; maxStateBytes?: number; lifecycle: AlertLifecycleOptions; peers: PeerGroupPart }) {
-    this.baselines = new LruMap(options.maxWorkloads, (key) => this.changedBaselines.add(key), { weigh: baselineBytes, maxWeight: options.maxStateBytes ?? Number.POSITIVE_INFINITY });
+  /** Whether changes are tracked for checkpoints (durable tasks); an in-memory stage keeps no sets that only grow. */
+  private readonly tracking: boolean;
+
+  constructor(options: { maxWorkloads: number; maxStateBytes?: number; lifecycle: AlertLifecycleOptions; peers: PeerGroupPart; trackChanges?: boolean }) {
+    this.tracking = options.trackChanges === true;
+    this.baselines = new LruMap(options.maxWorkloads, (key) => this.baselineChanged(key), { weigh: baselineBytes, maxWeight: options.maxStateBytes ?? Number.POSITIVE_INFINITY });
     this.lifecycleOptions = options.lifecycle;
     this.lifecycle = new AlertLifecycle(options.lifecycle);
     this.peers = options.peers;
@@ -84,12 +88,12 @@ export class DetectionState {
 
   /** Marks a workload's baseline as changed (judged) for the next checkpoint. */
   baselineChanged(key: string): void {
-    this.changedBaselines.add(key);
+    if (this.tracking) this.changedBaselines.add(key);
   }
 
   /** Marks a workload's open windows as changed (a record folded in, a window closed). */
   openChanged(key: string): void {
-    this.changedOpen.add(key);
+    if (this.tracking) this.changedOpen.add(key);
   }
 
   /**

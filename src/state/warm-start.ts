@@ -24,7 +24,7 @@ export interface WarmStartResult {
 export async function writeWarmStart(kafka: Kafka, topics: StateTopics, stage: DetectionStage, logger: Logger): Promise<WarmStartResult> {
   await ensureStateTopics(kafka, topics, logger);
   const count = topics.partitions;
-  const states = Array.from({ length: count }, () => new DetectionState({ maxWorkloads: Number.POSITIVE_INFINITY, lifecycle: stage.state.lifecycleOptions, peers: new PeerGroupPart() }));
+  const states = Array.from({ length: count }, () => new DetectionState({ maxWorkloads: Number.POSITIVE_INFINITY, lifecycle: stage.state.lifecycleOptions, peers: new PeerGroupPart(), trackChanges: true }));
   for (const [key, baseline] of stage.baselines.map) states[partitionOf(key, count)]!.baselines.set(key, baseline);
   const peers = splitPeers(stage.peerGroups, count);
   let bytes = 0;

@@ -79,23 +79,6 @@ describe('DnsCorrelator snapshots', () => {
     expect(DnsCorrelator.restore(throughJson(s), OPTIONS).snapshot()).toStrictEqual(s);
   });
 
-  it('forgetClients drops the tables of clients that moved away and keeps the rest and the global table', () => {
-    const correlator = new DnsCorrelator(OPTIONS);
-    run(correlator, randomOps(new Random(23), 800));
-    const before = correlator.snapshot();
-    const moved = (client: string) => client.endsWith('-1') || client.endsWith('-4') || client.endsWith('-7');
-    expect(before.clients.some(([client]) => moved(client))).toBe(true);
-    correlator.forgetClients((client) => !moved(client));
-    const after = correlator.snapshot();
-    expect(after.clients.map(([client]) => client)).toEqual(before.clients.map(([client]) => client).filter((client) => !moved(client)));
-    expect(after.global).toEqual(before.global);
-    expect(after.evictions).toBe(before.evictions);
-    // A moved client's look-ups fall back to the global table, which every client shares.
-    const [ip, name, expiresAt] = after.global.at(-1)!;
-    expect(correlator.lookup('prod-eu/ns/app-1', ip, expiresAt)).toBe(name);
-    expect(correlator.lookup('prod-eu/ns/app-1', ip, expiresAt + 1)).toBeUndefined();
-  });
-
   it('restore with lowered bounds keeps the newest entries and counts the rest as evictions', () => {
     // Room for every client, so that tables fill up to maxPerClient.
     const original = new DnsCorrelator({ ...OPTIONS, maxClients: 20 });

@@ -38,7 +38,7 @@ describe('DetectionState', () => {
     const peers: ChangelogRecord[] = [];
     const emitted: Alert[] = [];
     let sink = new MemoryAlertSink();
-    let current = stage(sink);
+    let current = stage(sink, { trackChanges: true });
     for (let i = 0; i < records.length; i += 500) {
       // Checkpoints every chunk (incremental: only what changed), a crash-restart at the cuts.
       await current.process(records.slice(i, i + 500));
@@ -47,7 +47,7 @@ describe('DetectionState', () => {
       if (cuts.has(i)) {
         emitted.push(...sink.alerts);
         sink = new MemoryAlertSink();
-        current = stage(sink);
+        current = stage(sink, { trackChanges: true });
         const restored = current.state.restore(latestPerKey(changelog), Date.now());
         for (const { key, value } of latestPerKey(peers)) current.state.peers.apply(key, value);
         expect(restored.offset).toBe(String(i + 500));
