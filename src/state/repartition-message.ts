@@ -13,8 +13,9 @@ export type RepartitionMessage =
   | { l: string; s: number; r: NormalizedRecord }
   | { l: string; p: number };
 
-export function encodeRecord(lane: string, side: number, record: NormalizedRecord): string {
-  return `{"l":${JSON.stringify(lane)},"s":${side},"r":${JSON.stringify(record)}}`;
+/** `laneJson` and `recordJson` are JSON text already: a record going to several tasks is stringified once. */
+export function encodeRecord(laneJson: string, side: number, recordJson: string): string {
+  return `{"l":${laneJson},"s":${side},"r":${recordJson}}`;
 }
 
 export function encodeProgress(lane: string, time: number): string {

@@ -53,15 +53,18 @@ export class RepartitionWriter implements RecordStage {
     // One chunk, one process() and one commit(): what an aborted chunk left is redone from its offset.
     out.messages = [];
     const count = this.options.partitions;
+    const laneJson = JSON.stringify(lane);
     for (const record of records) {
       const time = eventTime(record);
       if (time > out.newest) out.newest = time;
       if (record.kind === 'dns') {
         if (record.client.kind !== 'pod') continue;
         const own = partitionOf(workloadKey(record.client), count);
-        out.messages.push({ partition: own, value: encodeRecord(lane, SIDE.both, record) });
+        const json = JSON.stringify(record);
+        out.messages.push({ partition: own, value: encodeRecord(laneJson, SIDE.both, json) });
         if (record.answers.some((a) => a.type === 'A' || a.type === 'AAAA')) {
-          for (let p = 0; p < count; p++) if (p !== own) out.messages.push({ partition: p, value: encodeRecord(lane, SIDE.dnsGlobal, record) });
+          const global = encodeRecord(laneJson, SIDE.dnsGlobal, json);
+          for (let p = 0; p < count; p++) if (p !== own) out.messages.push({ partition: p, value: global });
         }
         continue;
       }
@@ -71,12 +74,14 @@ export class RepartitionWriter implements RecordStage {
       const dstCounts = dst.kind === 'pod' && (record.reporter !== 'src' || src.kind !== 'pod');
       const srcPartition = srcCounts ? partitionOf(workloadKey(src), count) : -1;
       const dstPartition = dstCounts ? partitionOf(workloadKey(dst), count) : -1;
+      if (srcPartition < 0 && dstPartition < 0) continue;
+      const json = JSON.stringify(record);
       if (srcPartition >= 0 && srcPartition === dstPartition) {
-        out.messages.push({ partition: srcPartition, value: encodeRecord(lane, SIDE.both, record) });
+        out.messages.push({ partition: srcPartition, value: encodeRecord(laneJson, SIDE.both, json) });
         continue;
       }
-      if (srcPartition >= 0) out.messages.push({ partition: srcPartition, value: encodeRecord(lane, SIDE.src, record) });
-      if (dstPartition >= 0) out.messages.push({ partition: dstPartition, value: encodeRecord(lane, SIDE.dst, record) });
+      if (srcPartition >= 0) out.messages.push({ partition: srcPartition, value: encodeRecord(laneJson, SIDE.src, json) });
+      if (dstPartition >= 0) out.messages.push({ partition: dstPartition, value: encodeRecord(laneJson, SIDE.dst, json) });
     }
   }
 
@@ -93,7 +98,8 @@ export class RepartitionWriter implements RecordStage {
     const messages = out.messages;
     out.messages = [];
     if (out.newest > out.told) {
-      for (let p = 0; p < this.options.partitions; p++) messages.push({ partition: p, value: encodeProgress(lane, out.newest) });
+      const mark = encodeProgress(lane, out.newest);
+      for (let p = 0; p < this.options.partitions; p++) messages.push({ partition: p, value: mark });
     }
     const producer = await this.producer(lane);
     const transaction = await producer.transaction();
