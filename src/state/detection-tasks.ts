@@ -177,9 +177,15 @@ export class DetectionTasks implements DetectionView {
       records = [];
       sides = [];
     };
+    // Offsets grow: only the first messages of a batch can be ones the state already holds.
+    let skipBelow = task.nextOffset === null ? undefined : BigInt(task.nextOffset);
+    let last: string | undefined;
     for (const message of messages) {
       if (!running()) break;
-      if (task.nextOffset !== null && BigInt(message.offset) < BigInt(task.nextOffset)) continue;
+      if (skipBelow !== undefined) {
+        if (BigInt(message.offset) < skipBelow) continue;
+        skipBelow = undefined;
+      }
       let decoded;
       try {
         decoded = decodeRepartition(message.value);
@@ -198,11 +204,14 @@ export class DetectionTasks implements DetectionView {
           sides.push(decoded.s);
         }
       }
-      task.nextOffset = (BigInt(message.offset) + 1n).toString();
-      task.changed = true;
-      resolveOffset(message.offset);
+      last = message.offset;
     }
     await flush();
+    if (last !== undefined) {
+      task.nextOffset = (BigInt(last) + 1n).toString();
+      task.changed = true;
+      resolveOffset(last);
+    }
   }
 
   /** A task is allowed to close `bucket` once every other task has closed the windows before it. */
