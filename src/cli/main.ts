@@ -4,6 +4,7 @@ import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
 import { buildPipeline, DEFAULT_DEAD_LETTER_FILE, type BuildOptions, type BuiltPipeline } from '../pipeline/build-pipeline.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
+import { filesByCluster, parseFileArgument } from './file-arguments.ts';
 import { statSync, writeFileSync } from 'node:fs';
 import { ArrowStage } from '../arrow/arrow-stage.ts';
 import { replayIntoKafka } from '../replay/kafka-replay.ts';
@@ -84,6 +85,7 @@ records by format and kind and of invalid records by reason.
 
   --pipeline FILE       take cluster, limits and dead-letter settings from this pipeline
   --cluster NAME        cluster name for formats that carry none (Calico); default "default"
+                        (FILE@CLUSTER names it per file: train-eu.calico-flows.jsonl@train-eu)
   --alerts-out FILE     write alerts as JSON lines (one line per new, escalated or resolved alert)
   --quiet               do not print alerts, only the summary
   --from TIME           only records at or after this event time (ISO 8601)
@@ -110,7 +112,7 @@ the event time to detect; false alerts per 100 workload-hours; precision and rec
 
   --labels FILE         labelled attack windows (datasets/*/labels.jsonl)
   --pipeline FILE       detection settings from this pipeline
-  --cluster NAME        cluster name for formats that carry none (Calico)
+  --cluster NAME        cluster name for formats that carry none (Calico); FILE@CLUSTER per file
   --json FILE           also write the full evaluation as JSON
   --alerts-out FILE     write the alerts as JSON lines
 ${COMMON_HELP}
@@ -124,7 +126,7 @@ in the original Calico/Hubble format). \`replay\` and \`evaluate\` read it like 
 
   --to FILE             output (.arrow; .gz compresses); - writes an Arrow IPC stream to stdout
   --stream              write the IPC stream format instead of the file format (for pipes)
-  --cluster NAME        cluster name for formats that carry none (Calico)
+  --cluster NAME        cluster name for formats that carry none (Calico); IN@CLUSTER per file
   --labels FILE         fill the label column from labelled attack windows
   --no-original         leave the original-line column empty: a smaller file that cannot be
                         replayed into Kafka (--drop-original is the same)
@@ -294,7 +296,7 @@ async function replayCommand(args: string[]): Promise<number> {
   const telemetry = typeof values['metrics-port'] === 'string' ? await startMetrics(config, values, options) : undefined;
   const pipeline = buildPipeline(config, options);
   const started = Date.now();
-  const progress = new Progress(positionals, () => ({ records: pipeline.ingest.stats.total(pipeline.ingest.stats.received), eventTime: pipeline.detection.newestEventTime }));
+  const progress = new Progress(pathsOf(positionals), () => ({ records: pipeline.ingest.stats.total(pipeline.ingest.stats.received), eventTime: pipeline.detection.newestEventTime }));
   // Ctrl-C ends a soak after the pass in flight, with the summary.
   process.once('SIGINT', () => void pipeline.stop());
   try {
@@ -356,6 +358,7 @@ async function replayToKafka(values: Values, files: string[], range: { from: num
   if (typeof values.pipeline !== 'string') throw new FlowhoundError('FH_USAGE', 'replay --to kafka needs --pipeline FILE (its kafka: section and Kafka sources name the brokers and topics)');
   const config = loadPipelineFile(values.pipeline);
   if (config.kafka === undefined) throw new FlowhoundError('FH_USAGE', `${values.pipeline}: replay --to kafka needs a kafka: section`);
+  if (files.some((file) => parseFileArgument(file).cluster !== undefined)) throw new FlowhoundError('FH_USAGE', 'replay --to kafka sends the original lines, which carry no cluster: FILE@CLUSTER is for in-process replays (the pipeline\'s Kafka sources name their cluster)');
   const logger = createLogger(logLevel(values));
   const position = { sent: 0, eventTime: Number.NaN, bytesRead: 0 };
   const progress = new Progress(files, () => ({ records: position.sent, eventTime: position.eventTime }), () => position.bytesRead);
@@ -378,11 +381,16 @@ function replayConfig(values: Values, files: string[]): PipelineConfig {
   const base: PipelineConfig = typeof values.pipeline === 'string'
     ? loadPipelineFile(values.pipeline)
     : validatePipeline({ name: 'replay', sources: { files: { type: 'file', paths: ['-'] } } }, '(built-in replay pipeline)');
-  return {
-    ...base,
-    cluster: typeof values.cluster === 'string' ? values.cluster : base.cluster,
-    sources: { files: { type: 'file', paths: files, format: 'auto', max_batch_records: 2_000 } },
-  };
+  const sources: PipelineConfig['sources'] = {};
+  for (const [cluster, paths] of filesByCluster(files)) {
+    sources[cluster === undefined ? 'files' : `files@${cluster}`] = { type: 'file', paths, format: 'auto', max_batch_records: 2_000, ...(cluster === undefined ? {} : { cluster }) };
+  }
+  return { ...base, cluster: typeof values.cluster === 'string' ? values.cluster : base.cluster, sources };
+}
+
+/** The file paths of `FILE[@CLUSTER]` arguments (what progress lines and sizes read). */
+function pathsOf(files: string[]): string[] {
+  return files.map((file) => parseFileArgument(file).path);
 }
 
 async function evaluateCommand(args: string[]): Promise<number> {
@@ -427,14 +435,17 @@ async function convertCommand(args: string[]): Promise<number> {
   const keepOriginals = values['no-original'] !== true && values['drop-original'] !== true;
   const ingest = new Ingest({ deadLetter, stages: [stage], maxRecordBytes: config.limits.max_record_bytes, maxFutureSkewMs: config.limits.max_future_skew_seconds * 1000, keepOriginals });
   const started = Date.now();
-  const progress = new Progress(positionals, () => ({ records: ingest.stats.total(ingest.stats.received), eventTime: Number.NaN }));
+  const progress = new Progress(pathsOf(positionals), () => ({ records: ingest.stats.total(ingest.stats.received), eventTime: Number.NaN }));
   try {
-    await replayMerged(ingest, positionals.map((path) => ({ path, format: 'auto', cluster: config.cluster, source: 'files' })), 2_000);
+    await replayMerged(ingest, positionals.map((file) => {
+      const { path, cluster } = parseFileArgument(file);
+      return { path, format: 'auto' as const, cluster: cluster ?? config.cluster, source: 'files' };
+    }), 2_000);
     await ingest.close();
   } finally {
     progress.stop();
   }
-  const bytesIn = positionals.reduce((sum, p) => sum + (p === '-' ? 0 : statSync(p).size), 0);
+  const bytesIn = pathsOf(positionals).reduce((sum, p) => sum + (p === '-' ? 0 : statSync(p).size), 0);
   const bytesOut = values.to === '-' ? 0 : statSync(values.to).size;
   const out = values.to === '-' ? process.stderr : process.stdout;
   out.write(formatSummary(ingest.stats, `file ${deadLetterPath}`, Date.now() - started));
