@@ -1,5 +1,6 @@
 import { SEVERITIES, type AlertRollup, type Finding } from '../model/alert.ts';
 import type { Environment, Role } from '../model/workload.ts';
+import { peersOf } from './alert-incident.ts';
 
 /**
  * Alert storms: many workloads tripping one detector in one window (a flood of invented
@@ -111,7 +112,8 @@ function firstWorkloads(group: Finding[], max: number): { admitted: number; held
 export function rollupFinding(h: HeldBack, options: AlertStormOptions): { finding: Finding; rollup: AlertRollup } {
   const top = h.findings[0]!;
   const workloads = distinct(h.findings.map(keyOf));
-  const peers = distinct(h.findings.map((f) => f.peer));
+  // An incident's targets, not its peer class `*`.
+  const peers = distinct(h.findings.flatMap(peersOf));
   const namespaces = distinct(h.findings.map((f) => f.workload.namespace));
   const roles = distinct(h.findings.map((f) => f.workload.role));
   const envs = distinct(h.findings.map((f) => f.workload.env));

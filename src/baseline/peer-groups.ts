@@ -11,6 +11,10 @@ export interface PeerView {
    * are: a workload does not vouch for its own edges.
    */
   share(role: Role, edge: string, self: string): { share: number; members: number };
+  /** Event time (window start) at which the role's first member joined; undefined before any did. */
+  roleSince(role: Role): number | undefined;
+  /** Whether some workload of the role (key `cluster/namespace/name`) passes `test`. */
+  hasMember(role: Role, test: (key: string) => boolean): boolean;
 }
 
 /**
@@ -33,6 +37,12 @@ class Holders {
     this.keys.push(key);
     this.buckets.push(bucket);
     return true;
+  }
+
+  /** The earliest bucket before `asOf` (buckets only grow: the first), or undefined. */
+  firstBefore(asOf: number): number | undefined {
+    const first = this.buckets[0];
+    return first !== undefined && first < asOf ? first : undefined;
   }
 
   /** How many joined in a bucket before `asOf`. */
@@ -178,9 +188,36 @@ export class PeerGroups implements PeerView {
     return this.shareAsOf(role, edge, self, Number.POSITIVE_INFINITY);
   }
 
+  roleSince(role: Role): number | undefined {
+    return this.roleSinceAsOf(role, Number.POSITIVE_INFINITY);
+  }
+
+  hasMember(role: Role, test: (key: string) => boolean): boolean {
+    return this.hasMemberAsOf(role, test, Number.POSITIVE_INFINITY);
+  }
+
   /** The view of what joined in buckets before `asOf`. */
   at(asOf: number): PeerView {
-    return { share: (role, edge, self) => this.shareAsOf(role, edge, self, asOf) };
+    return { share: (role, edge, self) => this.shareAsOf(role, edge, self, asOf), roleSince: (role) => this.roleSinceAsOf(role, asOf), hasMember: (role, test) => this.hasMemberAsOf(role, test, asOf) };
+  }
+
+  private hasMemberAsOf(role: Role, test: (key: string) => boolean, asOf: number): boolean {
+    for (const part of this.parts.values()) {
+      const members = part.members.get(role);
+      if (members === undefined) continue;
+      const n = members.before(asOf);
+      for (let i = 0; i < n; i++) if (test(members.keys[i]!)) return true;
+    }
+    return false;
+  }
+
+  private roleSinceAsOf(role: Role, asOf: number): number | undefined {
+    let since: number | undefined;
+    for (const part of this.parts.values()) {
+      const first = part.members.get(role)?.firstBefore(asOf);
+      if (first !== undefined && (since === undefined || first < since)) since = first;
+    }
+    return since;
   }
 
   private shareAsOf(role: Role, edge: string, self: string, asOf: number): { share: number; members: number } {

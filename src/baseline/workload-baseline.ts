@@ -1,4 +1,7 @@
 import type { Workload } from '../model/workload.ts';
+import { LongHorizon, type LongHorizonSnapshot } from './long-horizon.ts';
+import { BULK_PULLS_BYTES, BulkPulls, type BulkPullsSnapshot } from './bulk-pulls.ts';
+import { SeasonalProfile, type SeasonalProfileSnapshot } from './seasonal-profile.ts';
 import { DEFAULT_HALF_LIFE, SketchSet, TYPED_ARRAY_OVERHEAD } from './quantile-sketch.ts';
 import { PeerTable, type PeerTableSnapshot } from './peer-table.ts';
 import { pushSeries, type Series } from './series.ts';
@@ -51,10 +54,16 @@ export class WorkloadBaseline {
   sketches: SketchSet;
   /** External bytes out per hour of day (UTC), then windows per hour: a time-of-day profile. */
   hourly: Float64Array;
+  /** The busiest external-upload window at each hour of the day and of the week: daily and weekly rhythm. */
+  seasonal = new SeasonalProfile();
   /** Running excess of external bytes over the baseline median, for slow exfiltration. */
   slowExcess: { bytes: number; since: number; windows: number };
   /** External destination → recurrence, for beaconing. */
   recurring = new Map<string, Recurrence>();
+  /** Hours-to-a-day memory of new destinations and tunnel-like domains, for slow attacks. */
+  horizon = new LongHorizon();
+  /** How much it pulls from data sources, and the last pull far above that (data staging). */
+  pulls = new BulkPulls();
 
   constructor(key: string, workload: Workload, at: number, parts?: { peers: PeerTable; domains: PeerTable; sketches: SketchSet; hourly: Float64Array }) {
     this.key = key;
@@ -104,7 +113,7 @@ export function createBaseline(key: string, workload: Workload, at: number): Wor
 
 /** Approximate bytes a baseline holds (what `detection.max_state_mb` counts). */
 export function baselineBytes(b: WorkloadBaseline): number {
-  return FIXED_BYTES + b.sketches.byteLength + b.peers.byteLength + b.domains.byteLength + b.recurring.size * RECURRENCE_BYTES;
+  return FIXED_BYTES + b.sketches.byteLength + b.peers.byteLength + b.domains.byteLength + b.recurring.size * RECURRENCE_BYTES + b.horizon.byteLength + BULK_PULLS_BYTES + b.seasonal.byteLength;
 }
 
 /** Folds a closed window into the baseline (after the detectors have judged it). */
@@ -121,6 +130,7 @@ export function updateBaseline(b: WorkloadBaseline, w: WindowStats): void {
     const hour = new Date(w.start).getUTCHours();
     b.hourly[hour]! += w.externalBytesOut;
     b.hourly[24 + hour]! += 1;
+    b.seasonal.observe(w.start, w.externalBytesOut);
   }
   if (w.activeIn) {
     pushSeries(b.inboundConnections, w.inboundConnections);
@@ -132,6 +142,9 @@ export function updateBaseline(b: WorkloadBaseline, w: WindowStats): void {
     pushSeries(b.dnsQueries, w.dnsQueries);
     pushSeries(b.dnsNxdomain, w.dnsNxdomain);
   }
+  // Before the peers learn the window: the horizon tracks only destinations they did not know.
+  b.horizon.update(w, b.firstSeen, b.peers);
+  b.pulls.update(w);
   for (const [edgeKey, edge] of w.edges) {
     if (edge.denied === edge.connections) continue; // a denied attempt is not a learned peer
     b.peers.remember(edgeKey, w.start, w.end, edge.bytesOut);
@@ -189,8 +202,14 @@ interface BaselineSnapshot {
   sketches: string | number[];
   /** The hourly profile's Float64Array as numbers (or base64 of its bytes). */
   hourly: string | number[];
+  /** Absent in snapshots taken before it existed. */
+  seasonal?: SeasonalProfileSnapshot;
   slowExcess: { bytes: number; since: number; windows: number };
   recurring: Record<string, Recurrence>;
+  /** Absent in snapshots taken before it existed. */
+  horizon?: LongHorizonSnapshot;
+  /** Absent in snapshots taken before it existed. */
+  pulls?: BulkPullsSnapshot;
 }
 
 /** Plain-JSON snapshot (for checkpoints and hand-over between consumers). */
@@ -199,9 +218,11 @@ export function snapshotBaseline(b: WorkloadBaseline): BaselineSnapshot {
     key: b.key, workload: b.workload, firstSeen: b.firstSeen, lastSeen: b.lastSeen, windows: b.windows,
     peers: b.peers.snapshot(), domains: b.domains.snapshot(),
     // As numbers: the sketches are mostly empty bins, and "0," is shorter than base64 of 4 bytes.
-    sketches: Array.from(b.sketches.bins), hourly: Array.from(b.hourly),
+    sketches: Array.from(b.sketches.bins), hourly: Array.from(b.hourly), seasonal: b.seasonal.snapshot(),
     slowExcess: { ...b.slowExcess },
     recurring: Object.fromEntries([...b.recurring].map(([k, r]) => [k, { ...r, counts: [...r.counts] }])),
+    horizon: b.horizon.snapshot(),
+    pulls: b.pulls.snapshot(),
   };
 }
 
@@ -216,7 +237,10 @@ export function restoreBaseline(snapshot: unknown): WorkloadBaseline {
   b.lastSeen = s.lastSeen;
   b.windows = s.windows;
   b.slowExcess = { ...s.slowExcess };
+  if (s.seasonal !== undefined) b.seasonal = SeasonalProfile.restore(s.seasonal);
   b.recurring = new Map(Object.entries(s.recurring));
+  if (s.horizon !== undefined) b.horizon = LongHorizon.restore(s.horizon);
+  if (s.pulls !== undefined) b.pulls = BulkPulls.restore(s.pulls);
   return b;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INCIDENT_DETECTORS } from '../alerts/alert-incident.ts';
 import { DETECTOR_NAMES, detectorByName } from '../detectors/registry.ts';
 import { FORMAT_OPTIONS } from '../model/record-format.ts';
 import { ENVIRONMENTS, ROLES } from '../model/workload.ts';
@@ -123,6 +124,8 @@ const detectionSchema = z.strictObject({
   environments: z.array(envRuleSchema).default([]),
   allowlists: z.partialRecord(z.enum(ROLES), z.array(z.string())).optional(),
   egress_gateways: z.array(z.string()).optional(),
+  /** Clusters (globs) where gateway-only domains must go through an egress gateway; default: where one is seen. */
+  egress_gateway_clusters: z.array(z.string()).optional(),
   gateway_only_domains: z.array(z.string()).optional(),
   ingress_gateways: z.array(z.string()).optional(),
   /** Per detector: `enabled` plus any of its parameters (see README). Unlisted detectors run with defaults. */
@@ -142,7 +145,26 @@ const detectionSchema = z.strictObject({
       max_alerts_per_group: z.number().int().positive().default(5),
       max_groups_per_detector: z.number().int().positive().default(10),
     }).default({ enabled: true, max_alerts_per_group: 5, max_groups_per_detector: 10 }),
-  }).default({ resolve_after_seconds: 1800, cooldown_seconds: 3600, max_alerts: 10_000, storm: { enabled: true, max_alerts_per_group: 5, max_groups_per_detector: 10 } }),
+    /**
+     * Detectors whose findings are one incident per workload: one alert (peer `*`) listing its
+     * targets, instead of one per peer (`[]`: every detector alerts per peer).
+     */
+    incident_per_workload: z.array(z.string()).default([...INCIDENT_DETECTORS]),
+    /**
+     * Flap damping: each re-opening within the cooldown doubles the quiet time an alert needs to
+     * resolve, up to `max_resolve_factor` × resolve_after_seconds; at most
+     * `max_emissions_per_hour` emissions (opening, re-openings, escalations) per alert per hour
+     * of event time, the rest counted in flowhound_alerts_damped_total.
+     */
+    flap_damping: z.strictObject({
+      enabled: z.boolean().default(true),
+      max_resolve_factor: z.number().int().min(1).max(1024).default(8),
+      max_emissions_per_hour: z.number().int().positive().default(4),
+    }).default({ enabled: true, max_resolve_factor: 8, max_emissions_per_hour: 4 }),
+  }).default({
+    resolve_after_seconds: 1800, cooldown_seconds: 3600, max_alerts: 10_000, storm: { enabled: true, max_alerts_per_group: 5, max_groups_per_detector: 10 },
+    incident_per_workload: [...INCIDENT_DETECTORS], flap_damping: { enabled: true, max_resolve_factor: 8, max_emissions_per_hour: 4 },
+  }),
 });
 
 /** `/metrics` for Prometheus (OpenTelemetry SDK + Prometheus exporter). */
@@ -213,6 +235,9 @@ export const pipelineSchema = z.strictObject({
   for (const [id, sink] of Object.entries(pipeline.sinks)) {
     if (sink.type === 'kafka' && pipeline.kafka === undefined) ctx.addIssue({ code: 'custom', path: ['sinks', id], message: 'expected a kafka: section with brokers for a kafka sink' });
   }
+  pipeline.detection.alerts.incident_per_workload.forEach((name, i) => {
+    if (detectorByName(name) === undefined) ctx.addIssue({ code: 'custom', path: ['detection', 'alerts', 'incident_per_workload', i], message: `unknown detector; expected one of ${DETECTOR_NAMES.join(', ')}` });
+  });
   for (const [name, overrides] of Object.entries(pipeline.detection.detectors)) {
     const detector = detectorByName(name);
     if (detector === undefined) {

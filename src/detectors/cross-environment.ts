@@ -1,5 +1,5 @@
 import type { Finding } from '../model/alert.ts';
-import { edgeNovelty, isEastWest } from './edge-novelty.ts';
+import { edgeNovelty, isEastWest, mayJudgeNovelty } from './edge-novelty.ts';
 import { finding, who } from './finding.ts';
 import { crossesBoundary } from './new-east-west-edge.ts';
 import type { Detector } from './types.ts';
@@ -12,9 +12,9 @@ const defaults = {
 
 /**
  * Access across environments or clusters (T1021 / T1210): a dev notebook reading the
- * production model registry, a workload in one cluster reaching into another. Judged even
- * before learning (a new dev workload reaching prod is exactly the case), but not when the
- * edge is learned or common for the role.
+ * production model registry, a workload in one cluster reaching into another. A new workload
+ * is judged before it has learned (a new dev workload reaching prod is exactly the case) once
+ * its role has; not when the edge is learned or common for the role.
  */
 export const crossEnvironment: Detector<typeof defaults> = {
   name: 'cross-environment',
@@ -22,7 +22,7 @@ export const crossEnvironment: Detector<typeof defaults> = {
   techniques: ['T1021', 'T1210'],
   defaults,
   evaluate(window, ctx, params) {
-    if (window.workload.role === 'system' || window.workload.role === 'gateway') return [];
+    if (window.workload.role === 'system' || window.workload.role === 'gateway' || !mayJudgeNovelty(ctx)) return [];
     const out: Finding[] = [];
     for (const [edgeKey, edge] of window.edges) {
       if (!isEastWest(edge) || !crossesBoundary(window, edge)) continue;

@@ -1,20 +1,35 @@
 import { robust, robustScore } from '../baseline/series.ts';
+import { stagingLink } from './data-staging.ts';
 import { bytes, finding, who } from './finding.ts';
-import type { Detector } from './types.ts';
+import type { Detector, DetectorContext } from './types.ts';
 
 const defaults = {
   /** Never alert below this many external bytes in one window (the absolute floor). */
   min_bytes: 100_000_000,
   /** Robust z-score (median/MAD) the window must reach against the workload's own history. */
   min_score: 6,
-  /** The window must also exceed this multiple of the usual busy window (p95) and of this hour's mean. */
+  /** The window must also exceed this multiple of the usual busy window (p95), of this hour's mean and of its seasonal peak. */
   factor: 3,
+  /**
+   * The multiple when most of it goes to an established destination (used for a day or more,
+   * in several windows): a scheduled job that grew — the Sunday full backup to the bucket the
+   * nightly ones go to — rather than data leaving for somewhere new.
+   */
+  established_factor: 12,
 };
+
+/** A destination the workload has used for at least a day, in several windows. */
+function establishedDestination(ctx: DetectorContext, edgeKey: string, at: number): boolean {
+  const memory = ctx.baseline.peers.get(edgeKey);
+  return memory !== undefined && memory.windows >= 3 && at - memory.first >= 86_400_000;
+}
 
 /**
  * External bytes out far above the workload's own baseline (T1041 / T1567 / T1537): a robust
- * score against its history, a multiple of its usual busy windows and of its time-of-day
- * profile, and an absolute floor so small workloads do not alert on kilobytes.
+ * score against its history, a multiple of its usual busy windows, of its hour of day's mean
+ * and of its seasonal peak (the busiest window at this hour of the week once a week has been
+ * seen, of the day before that) — a
+ * bigger multiple when the bytes go to an established destination — and an absolute floor so small workloads do not alert on kilobytes.
  */
 export const egressSpike: Detector<typeof defaults> = {
   name: 'egress-spike',
@@ -26,19 +41,24 @@ export const egressSpike: Detector<typeof defaults> = {
     if (!ctx.learned || observed < params.min_bytes) return [];
     const history = robust(ctx.baseline.externalBytesOut);
     const z = robustScore(observed, history, Math.max(history.median * 0.5, params.min_bytes / 10));
-    const hour = new Date(window.start).getUTCHours();
-    const hourly = ctx.baseline.hourOfDay(hour);
-    const hourMean = hourly.windows >= 3 ? hourly.mean : 0;
-    if (z < params.min_score || observed < params.factor * history.p95 || observed < params.factor * hourMean) return [];
-    let top = { peer: 'external', bytes: 0 };
-    for (const edge of window.edges.values()) if (edge.peerKind === 'public' && edge.bytesOut > top.bytes) top = { peer: edge.peer, bytes: edge.bytesOut };
+    const hour = ctx.baseline.hourOfDay(new Date(window.start).getUTCHours());
+    const hourMean = hour.windows >= 3 ? hour.mean : 0;
+    // Daily and weekly rhythm: the busiest window at this hour of the day and of the week.
+    const peak = ctx.baseline.seasonal.peakAt(window.start);
+    let top = { peer: 'external', bytes: 0, edgeKey: '' };
+    for (const [edgeKey, edge] of window.edges) if (edge.peerKind === 'public' && edge.bytesOut > top.bytes) top = { peer: edge.peer, bytes: edge.bytesOut, edgeKey };
+    const established = top.bytes >= observed / 2 && establishedDestination(ctx, top.edgeKey, window.start);
+    const factor = established ? params.established_factor : params.factor;
+    const usual = Math.max(history.p95, hourMean, peak.expected);
+    if (z < params.min_score || observed < factor * usual) return [];
+    const staged = stagingLink(ctx, window.start);
     return [finding(this, window, {
       peer: top.peer,
       technique: top.peer.includes('.') && /[a-z]/.test(top.peer) ? 'T1567' : 'T1041',
-      severity: observed >= 10 * Math.max(history.p95, params.min_bytes) ? 'critical' : 'warning',
+      severity: observed >= 10 * Math.max(history.p95, params.min_bytes) || staged !== undefined ? 'critical' : 'warning',
       score: Math.min(1, 0.5 + z / 40),
       summary: `${who(window)} sent ${bytes(observed)} outside the cluster in ${Math.round((window.end - window.start) / 60000)} min, mostly to ${top.peer} (usual busy window ${bytes(history.p95)}, median ${bytes(history.median)})`,
-      evidence: { externalBytesOut: observed, topDestination: top.peer, topDestinationBytes: top.bytes, baselineMedian: history.median, baselineMad: history.mad, baselineP95: history.p95, baselineWindows: history.n, hourOfDayMean: Math.round(hourMean), robustZ: Math.round(z * 10) / 10 },
+      evidence: { externalBytesOut: observed, topDestination: top.peer, topDestinationBytes: top.bytes, baselineMedian: history.median, baselineMad: history.mad, baselineP95: history.p95, baselineWindows: history.n, hourOfDayMean: Math.round(hourMean), hourOfDayPeak: Math.round(peak.hourOfDay), hourOfWeekPeak: Math.round(peak.hourOfWeek), weekSeen: peak.weekSeen, establishedDestination: established, factor, robustZ: Math.round(z * 10) / 10, ...staged },
     })];
   },
 };

@@ -1,5 +1,7 @@
 import type { WorkloadBaseline } from '../baseline/workload-baseline.ts';
 import type { Finding } from '../model/alert.ts';
+import { stagingLink } from './data-staging.ts';
+import { mayJudgeNovelty } from './edge-novelty.ts';
 import { bytes, finding, who } from './finding.ts';
 import type { Detector } from './types.ts';
 
@@ -34,21 +36,22 @@ export const newExternalUpload: Detector<typeof defaults> = {
     for (const [edgeKey, edge] of window.edges) {
       if (edge.peerKind !== 'public' || edge.bytesOut < params.min_bytes) continue;
       if (edge.bytesOut < params.min_upload_ratio * Math.max(edge.bytesIn, 1)) continue;
-      if (knownPeer(ctx.baseline, edge.peer)) continue;
+      if (knownPeer(ctx.baseline, edge.peer) || !mayJudgeNovelty(ctx)) continue;
       // While a workload is still learning, uploads to its role's sanctioned destinations are its normal life.
       const allowlist = ctx.settings.allowlists[window.workload.role];
       if (!ctx.learned && edge.fqdn !== undefined && allowlist !== undefined && allowlist(edge.fqdn)) continue;
       const { share, members } = ctx.peerGroups.share(window.workload.role, edgeKey, window.key);
       if (!ctx.learned && members < params.min_group) continue;
       if (members >= params.min_group && share >= params.common_share) continue;
+      const staged = stagingLink(ctx, window.start);
       out.push(finding(this, window, {
         peer: edge.peer,
         technique: edge.fqdn !== undefined ? 'T1567.002' : 'T1048',
-        severity: edge.bytesOut >= 10 * params.min_bytes ? 'critical' : 'warning',
+        severity: edge.bytesOut >= 10 * params.min_bytes || staged !== undefined ? 'critical' : 'warning',
         score: Math.min(1, 0.6 + edge.bytesOut / (100 * params.min_bytes)),
         startsAt: edge.firstAt,
-        summary: `${who(window)} uploaded ${bytes(edge.bytesOut)} to ${edge.peer}${edge.ip !== undefined && edge.ip !== edge.peer ? ` (${edge.ip})` : ''}, a destination it never used`,
-        evidence: { destination: edge.peer, ip: edge.ip, port: edge.port, bytesOut: edge.bytesOut, bytesIn: edge.bytesIn, connections: edge.connections, knownExternalPeers: ctx.baseline.peers.size, roleShare: share, roleGroupSize: members, learned: ctx.learned },
+        summary: `${who(window)} uploaded ${bytes(edge.bytesOut)} to ${edge.peer}${edge.ip !== undefined && edge.ip !== edge.peer ? ` (${edge.ip})` : ''}, a destination it never used${staged === undefined ? '' : `, ${staged.stagedBefore.minutesBefore} min after pulling ${bytes(staged.stagedBefore.bytesIn)} from ${staged.stagedBefore.source}`}`,
+        evidence: { destination: edge.peer, ip: edge.ip, port: edge.port, bytesOut: edge.bytesOut, bytesIn: edge.bytesIn, connections: edge.connections, knownExternalPeers: ctx.baseline.peers.size, roleShare: share, roleGroupSize: members, learned: ctx.learned, ...staged },
       }));
     }
     return out;

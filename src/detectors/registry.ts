@@ -1,4 +1,5 @@
 import { crossEnvironment } from './cross-environment.ts';
+import { dataStaging } from './data-staging.ts';
 import { ipSweep } from './ip-sweep.ts';
 import { metadataApi } from './metadata-api.ts';
 import { newEastWestEdge } from './new-east-west-edge.ts';
@@ -22,6 +23,8 @@ import type { Detector } from './types.ts';
 export const DETECTORS: readonly Detector<object>[] = [
   // Lateral movement and discovery
   newEastWestEdge, portScan, ipSweep, sensitivePort, crossEnvironment, metadataApi, deniedBurst,
+  // Collection
+  dataStaging,
   // Exfiltration and command-and-control
   egressSpike, newExternalUpload, fqdnAllowlist, dnsTunnel, nxdomainBurst, beaconing, slowExfil, egressGatewayBypass,
   // Ingress abuse of inference endpoints

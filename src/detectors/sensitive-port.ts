@@ -1,5 +1,5 @@
 import { finding, who } from './finding.ts';
-import { edgeNovelty, isEastWest } from './edge-novelty.ts';
+import { edgeNovelty, isEastWest, mayJudgeNovelty } from './edge-novelty.ts';
 import { SENSITIVE_PORTS } from './sensitive-ports.ts';
 import type { Detector } from './types.ts';
 import type { Finding } from '../model/alert.ts';
@@ -15,6 +15,8 @@ const defaults = {
  * Connections (or attempts) to remote-administration and cluster-control ports — SSH, RDP,
  * SMB, the Kubernetes API, kubelet, etcd, container runtimes — that the workload has not used
  * before and its role does not commonly use. System workloads are exempt (they do this daily).
+ * Nothing is "never seen" before the workload or its role has learned: log shippers, operators
+ * and etcd clients use these ports from their first minute.
  */
 export const sensitivePort: Detector<typeof defaults> = {
   name: 'sensitive-port',
@@ -22,7 +24,7 @@ export const sensitivePort: Detector<typeof defaults> = {
   techniques: ['T1021', 'T1021.004', 'T1210', 'T1613', 'T1552', 'T1610', 'T1609'],
   defaults,
   evaluate(window, ctx, params) {
-    if (window.workload.role === 'system') return [];
+    if (window.workload.role === 'system' || !mayJudgeNovelty(ctx)) return [];
     const out: Finding[] = [];
     for (const [edgeKey, edge] of window.edges) {
       if (!isEastWest(edge)) continue;

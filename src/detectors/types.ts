@@ -10,6 +10,12 @@ export interface DetectorContext {
   baseline: WorkloadBaseline;
   /** True once the baseline has seen the learning period; before that, judge against the role. */
   learned: boolean;
+  /**
+   * True once the workload's role has had members for the learning period: before that (the
+   * first hours of a deployment, or of a new role) nothing is known about what is normal on
+   * the platform, so a workload that has not learned either is not told "never seen".
+   */
+  roleLearned: boolean;
   /** The role view as of the windows before this one. */
   peerGroups: PeerView;
   settings: DetectionSettings;

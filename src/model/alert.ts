@@ -1,6 +1,6 @@
 import type { Workload } from './workload.ts';
 
-export const CATEGORIES = ['lateral-movement', 'discovery', 'exfiltration', 'command-and-control', 'credential-access', 'policy-violation', 'impact'] as const;
+export const CATEGORIES = ['lateral-movement', 'discovery', 'exfiltration', 'command-and-control', 'credential-access', 'collection', 'policy-violation', 'impact'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

@@ -23,8 +23,10 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], { ma
   }
   const settings = compileSettings({
     window_seconds: config.window_seconds,
+    learning_hours: config.learning_hours,
     allowlists: config.allowlists ?? DEFAULT_DETECTION_SETTINGS.allowlists,
     egress_gateways: config.egress_gateways ?? DEFAULT_DETECTION_SETTINGS.egress_gateways,
+    ...(config.egress_gateway_clusters === undefined ? {} : { egress_gateway_clusters: config.egress_gateway_clusters }),
     gateway_only_domains: config.gateway_only_domains ?? DEFAULT_DETECTION_SETTINGS.gateway_only_domains,
     ingress_gateways: config.ingress_gateways ?? DEFAULT_DETECTION_SETTINGS.ingress_gateways,
   });
@@ -34,6 +36,8 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], { ma
     suppress: config.suppress,
     maxAlerts: config.alerts.max_alerts,
     ...(config.alerts.storm.enabled ? { storm: { maxAlertsPerGroup: config.alerts.storm.max_alerts_per_group, maxGroupsPerDetector: config.alerts.storm.max_groups_per_detector } } : {}),
+    incidentPerWorkload: config.alerts.incident_per_workload,
+    ...(config.alerts.flap_damping.enabled ? { flap: { maxResolveFactor: config.alerts.flap_damping.max_resolve_factor, maxEmissionsPerHour: config.alerts.flap_damping.max_emissions_per_hour } } : {}),
   };
   const maxStateBytes = (maxStateMb ?? config.max_state_mb ?? defaultStateBudgetMb()) * 1024 * 1024;
   const options = {

@@ -119,7 +119,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   const hooks: DetectionHooks = {
     onLate: (record) => late.push(record),
     ...(metrics === undefined ? {} : {
-      onWindow: (window, baseline) => metrics.onWindow(window, baseline),
+      onWindow: (window, baseline, learning) => metrics.onWindow(window, baseline, learning),
       onFindings: (findings) => metrics.onFindings(findings),
     }),
   };

@@ -48,7 +48,8 @@ export interface DetectionStageOptions {
   /** Called with every record that arrived after its window closed. */
   onLate?: (record: NormalizedRecord) => void;
   /** Called with every workload window as it closes (metrics read volumes from it). */
-  onWindow?: (window: WindowStats, baseline: WorkloadBaseline | undefined) => void;
+  /** After a window is judged and learned: the baseline (if kept) and how far it is through learning (0..1). */
+  onWindow?: (window: WindowStats, baseline: WorkloadBaseline | undefined, learning: number) => void;
   /** Called with every batch of findings (metrics keep the current anomaly scores). */
   onFindings?: (findings: Finding[]) => void;
   /** A lane silent for this long (wall clock) no longer holds the watermark back. */
@@ -104,8 +105,10 @@ export interface DetectionView {
   readonly stateBudgetBytes: number;
   readonly newestEventTime: number;
   readonly watermark: number;
-  readonly lifecycle: { readonly rolledUp: Map<string, number> };
+  readonly lifecycle: { readonly rolledUp: Map<string, number>; readonly damped: Map<string, number> };
   activeAlerts(): Alert[];
+  /** Baselines held that are still learning (judged against their role, if it has learned). */
+  learningBaselines(): number;
 }
 
 /**
@@ -162,6 +165,20 @@ export class DetectionStage implements RecordStage, DetectionView {
   /** Alerts still firing. */
   activeAlerts(): Alert[] {
     return this.state.lifecycle.active();
+  }
+
+  learningBaselines(): number {
+    let n = 0;
+    for (const baseline of this.state.baselines.map.values()) if (this.learningProgress(baseline, baseline.lastSeen) < 1) n++;
+    return n;
+  }
+
+  /** How far a baseline is through its learning period as of `at` (0..1; 1 = learned). */
+  learningProgress(baseline: WorkloadBaseline, at: number): number {
+    const { learningMs, learningWindows } = this.options;
+    const byWindows = learningWindows === 0 ? 1 : baseline.windows / learningWindows;
+    const byTime = learningMs === 0 ? 1 : (at - baseline.firstSeen) / learningMs;
+    return Math.max(0, Math.min(1, byWindows, byTime));
   }
 
   /** The alert lifecycle, for its counts (metrics). */
@@ -362,7 +379,10 @@ export class DetectionStage implements RecordStage, DetectionView {
       const peerGroups = this.peerGroups.at(viewAsOf);
       for (const window of windows.values()) {
         findings.push(...this.judge(window, windows, peerGroups));
-        this.options.onWindow?.(window, state.baselines.peek(window.key));
+        if (this.options.onWindow !== undefined) {
+          const baseline = state.baselines.peek(window.key);
+          this.options.onWindow(window, baseline, baseline === undefined ? 0 : this.learningProgress(baseline, window.end));
+        }
         state.openChanged(window.key);
       }
       this.stats.findings += findings.length;
@@ -387,7 +407,9 @@ export class DetectionStage implements RecordStage, DetectionView {
     baseline ??= createBaseline(window.key, window.workload, window.start);
     const { learningMs, learningWindows, settings } = this.options;
     const learned = baseline.windows >= learningWindows && window.start - baseline.firstSeen >= learningMs;
-    const ctx = { baseline, learned, peerGroups, settings };
+    const roleSince = peerGroups.roleSince(window.workload.role);
+    const roleLearned = roleSince !== undefined && window.start - roleSince >= learningMs;
+    const ctx = { baseline, learned, roleLearned, peerGroups, settings };
     const findings: Finding[] = [];
     for (const { detector, params } of this.options.detectors) findings.push(...detector.evaluate(window, ctx, params));
     state.peers.update(window, baseline);

@@ -403,8 +403,8 @@ export class DetectionTasks implements DetectionView {
     return n;
   }
 
-  get lifecycle(): { rolledUp: Map<string, number> } {
-    return { rolledUp: this.rolledUp };
+  get lifecycle(): { rolledUp: Map<string, number>; damped: Map<string, number> } {
+    return { rolledUp: this.rolledUp, damped: this.damped };
   }
 
   get stateBytes(): number {
@@ -429,9 +429,22 @@ export class DetectionTasks implements DetectionView {
     return [...this.tasks.values()].flatMap((task) => task.stage.activeAlerts());
   }
 
+  learningBaselines(): number {
+    let n = 0;
+    for (const task of this.tasks.values()) n += task.stage.learningBaselines();
+    return n;
+  }
+
   get rolledUp(): Map<string, number> {
     const total = new Map<string, number>();
     for (const task of this.tasks.values()) for (const [detector, n] of task.stage.lifecycle.rolledUp) total.set(detector, (total.get(detector) ?? 0) + n);
+    return total;
+  }
+
+  /** Alert emissions damped (flap damping), per detector, over every task. */
+  get damped(): Map<string, number> {
+    const total = new Map<string, number>();
+    for (const task of this.tasks.values()) for (const [detector, n] of task.stage.lifecycle.damped) total.set(detector, (total.get(detector) ?? 0) + n);
     return total;
   }
 }

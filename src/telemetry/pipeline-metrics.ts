@@ -38,7 +38,7 @@ export class PipelineMetrics {
   private readonly workloadFindings;
   private readonly alerts;
   /** Observed vs baseline external bytes of the last window, and known peers, per top-N workload. */
-  private readonly windows = new Map<string, { attributes: Attributes; observed: number; median: number; p95: number; peers: number }>();
+  private readonly windows = new Map<string, { attributes: Attributes; observed: number; median: number; p95: number; peers: number; learning: number }>();
   private readonly batchDuration;
   /** Current anomaly score of firing alerts, per `workload key|detector`. */
   private readonly scores = new Map<string, { attributes: Attributes; score: number }>();
@@ -62,6 +62,10 @@ export class PipelineMetrics {
     const peers = meter.createObservableGauge('flowhound_workload_known_peers', { description: 'Edges (peer, port, protocol) in the workload\'s baseline; top-N workloads' });
     peers.addCallback((result) => {
       for (const w of this.windows.values()) result.observe(w.peers, w.attributes);
+    });
+    const learning = meter.createObservableGauge('flowhound_workload_learning_progress', { description: 'How far the workload\'s baseline is through its learning period (0..1; 1 = learned: "never seen" findings are judged against it); top-N workloads' });
+    learning.addCallback((result) => {
+      for (const w of this.windows.values()) result.observe(w.learning, w.attributes);
     });
     this.batchDuration = meter.createHistogram('flowhound_batch_duration_seconds', {
       unit: 's', description: 'Time to process one batch end to end (decode, dead letters, detection, sinks)',
@@ -109,6 +113,7 @@ export class PipelineMetrics {
     this.gaugeFrom('flowhound_state_budget_bytes', 'detection.max_state_mb in bytes: baselines are evicted, least recently active first, past it', () =>
       Number.isFinite(detection.stateBudgetBytes) ? [[detection.stateBudgetBytes, {}]] : []);
     this.gaugeFrom('flowhound_baselines', 'Workload baselines held', () => [[detection.baselines.size, {}]]);
+    this.gaugeFrom('flowhound_baselines_learning', 'Workload baselines held that are still in their learning period (judged against their role once it has learned)', () => [[detection.learningBaselines(), {}]]);
     this.counterFrom('flowhound_baselines_not_kept', 'New workloads judged on a fresh baseline that was not kept: detection.max_state_mb was full of workloads active in the same window', () => [[detection.stats.baselinesNotKept, {}]]);
     this.gaugeFrom('flowhound_event_time_lag_seconds', 'Wall clock minus the newest event time seen', () =>
       Number.isFinite(detection.newestEventTime) ? [[(clock() - detection.newestEventTime) / 1000, {}]] : []);
@@ -118,6 +123,10 @@ export class PipelineMetrics {
       // Every detector, zero included, so a storm shows as a rise rather than a new series.
       const rolledUp = detection.lifecycle.rolledUp;
       return [...new Set([...DETECTOR_NAMES, ...rolledUp.keys()])].map((detector) => [rolledUp.get(detector) ?? 0, { detector }]);
+    });
+    this.counterFrom('flowhound_alerts_damped', 'Alert re-openings and escalations not sent because the alert flapped past detection.alerts.flap_damping.max_emissions_per_hour', () => {
+      const damped = detection.lifecycle.damped;
+      return [...new Set([...DETECTOR_NAMES, ...damped.keys()])].map((detector) => [damped.get(detector) ?? 0, { detector }]);
     });
     this.gaugeFrom('flowhound_alerts_active', 'Alerts currently firing', () => {
       // Every category × severity, zero included, so dashboards show 0 rather than "no data".
@@ -146,12 +155,12 @@ export class PipelineMetrics {
   }
 
   /** Per-window volumes, labelled by workload for the top-N and `other` for the rest. */
-  onWindow(window: WindowStats, baseline?: WorkloadBaseline): void {
+  onWindow(window: WindowStats, baseline?: WorkloadBaseline, learning = 1): void {
     const label = this.top.observe(window.key, window.bytesOut + window.inboundBytes);
     const attributes = this.workloadAttributes(label, window);
     if (label !== OTHER && baseline !== undefined) {
       const history = robust(baseline.externalBytesOut);
-      this.windows.set(window.key, { attributes, observed: window.externalBytesOut, median: history.median, p95: history.p95, peers: baseline.peers.size });
+      this.windows.set(window.key, { attributes, observed: window.externalBytesOut, median: history.median, p95: history.p95, peers: baseline.peers.size, learning });
     }
     // Workloads that lost their slot stop being reported one by one; the map never outgrows top-N + recent evictions.
     if (this.windows.size > 2 * this.top.limitOfNamed) for (const key of this.windows.keys()) if (this.top.label(key) === OTHER) this.windows.delete(key);

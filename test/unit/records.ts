@@ -32,3 +32,16 @@ export function dns(at: number, client: Endpoint, qname: string, fields: Partial
 
 export const MIN5 = 300_000;
 export const T0 = Date.parse('2026-11-01T00:00:00Z');
+
+/** When a role that `roleHistory` started at T0 has learned (6 h) and the judging view (30 min later) shows it. */
+export const ROLE_LEARNED_AT = T0 + 7 * 3_600_000;
+
+/**
+ * One workload of `namespace` talking to a peer every window from T0 to `until`: the history a
+ * role needs before its new workloads are told "never seen" (learning before judging).
+ */
+export function roleHistory(cluster: string, namespace: string, until = ROLE_LEARNED_AT): FlowRecord[] {
+  const out: FlowRecord[] = [];
+  for (let at = T0; at < until; at += MIN5) out.push(flow(at, pod(cluster, namespace, 'veteran'), pod(cluster, 'data', 'postgres'), { dstPort: 5432 }));
+  return out;
+}

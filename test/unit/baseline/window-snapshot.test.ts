@@ -121,7 +121,7 @@ const settings = compileSettings(DEFAULT_DETECTION_SETTINGS);
 
 /** What every detector finds in the window, as DetectionStage.judge asks them. */
 function judge(w: WindowStats, baseline: WorkloadBaseline, peerGroups: PeerGroups): Finding[] {
-  const ctx: DetectorContext = { baseline, learned: true, peerGroups, settings };
+  const ctx: DetectorContext = { baseline, learned: true, roleLearned: true, peerGroups, settings };
   return DETECTORS.flatMap((detector) => detector.evaluate(w, ctx, detector.defaults));
 }
 

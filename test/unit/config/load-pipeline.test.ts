@@ -52,6 +52,19 @@ describe('pipeline config', () => {
     expect(errorOf(() => parsePipeline('name: x\nsources:\n  f: {type: file, paths: [a]}\ndetection: {alerts: {storm: {max_alerts_per_group: 0}}}\n', 'p.yaml', {})).message).toContain('detection.alerts.storm.max_alerts_per_group');
   });
 
+  it('fills in the incident detectors and flap damping, and rejects an unknown detector in incident_per_workload', () => {
+    const parse = (alerts: string) => parsePipeline(`name: x\nsources:\n  f: {type: file, paths: [a]}\ndetection: {alerts: ${alerts}}\n`, 'p.yaml', {}).detection.alerts;
+    const defaults = parsePipeline('name: x\nsources:\n  f: {type: file, paths: [a]}\n', 'p.yaml', {}).detection.alerts;
+    expect(defaults).toMatchObject({
+      incident_per_workload: ['sensitive-port', 'port-scan', 'ip-sweep', 'new-east-west-edge', 'denied-burst', 'cross-environment'],
+      flap_damping: { enabled: true, max_resolve_factor: 8, max_emissions_per_hour: 4 },
+    });
+    expect(parse('{max_alerts: 5}')).toMatchObject({ incident_per_workload: defaults.incident_per_workload, flap_damping: defaults.flap_damping });
+    expect(parse('{incident_per_workload: [], flap_damping: {max_emissions_per_hour: 2}}')).toMatchObject({ incident_per_workload: [], flap_damping: { enabled: true, max_resolve_factor: 8, max_emissions_per_hour: 2 } });
+    expect(errorOf(() => parse('{incident_per_workload: [port-scan, port-scn]}')).message).toContain('detection.alerts.incident_per_workload.1: unknown detector');
+    expect(errorOf(() => parse('{flap_damping: {max_resolve_factor: 0}}')).message).toContain('detection.alerts.flap_damping.max_resolve_factor');
+  });
+
   it('reports a missing file as unreadable', () => {
     expect(errorOf(() => loadPipelineFile('/nonexistent/p.yaml')).code).toBe('FH_CONFIG_UNREADABLE');
   });

@@ -1,3 +1,4 @@
+import { compileSettings, DEFAULT_DETECTION_SETTINGS } from '../../../src/detectors/settings.ts';
 import { describe, expect, it } from 'vitest';
 import { beaconing } from '../../../src/detectors/beaconing.ts';
 import { dnsTunnel } from '../../../src/detectors/dns-tunnel.ts';
@@ -7,7 +8,7 @@ import { fqdnAllowlist } from '../../../src/detectors/fqdn-allowlist.ts';
 import { newExternalUpload } from '../../../src/detectors/new-external-upload.ts';
 import { nxdomainBurst } from '../../../src/detectors/nxdomain-burst.ts';
 import { slowExfil } from '../../../src/detectors/slow-exfil.ts';
-import { domain, edge, learned, workload } from './factories.ts';
+import { domain, edge, learned, window as windowAt, workload } from './factories.ts';
 
 const MB = 1_000_000;
 const trainer = workload('trainer', 'training');
@@ -36,6 +37,40 @@ describe('egress-spike', () => {
     const early = young.next();
     edge(early, { ...gcs, bytesOut: 3_000 * MB });
     expect(egressSpike.evaluate(early, young, egressSpike.defaults)).toEqual([]);
+  });
+});
+
+describe('egress-spike seasonality', () => {
+  const backup = workload('restic', 'data', 'prod', 'train-eu', 'backup');
+  const bucket = { peer: 'backups.s3.amazonaws.com', fqdn: 'backups.s3.amazonaws.com', peerKind: 'public' as const, port: 443 };
+  const DAY = 288;
+  const AT_2AM = 24;
+  /** T0 is a Monday: day 6 is the first Sunday. A 400 MB incremental at 02:00 every night, a 2.4 GB full one on Sundays. */
+  const backupLife = (win: Parameters<typeof edge>[0], i: number) => {
+    edge(win, { peer: 'api.example-sink.io', fqdn: 'api.example-sink.io', peerKind: 'public', bytesOut: 1 * MB });
+    if (i % DAY === AT_2AM) edge(win, { ...bucket, bytesOut: (Math.floor(i / DAY) % 7 === 6 ? 2_400 : 400) * MB });
+  };
+  const at = (index: number, bytesOut: number, to: Partial<Parameters<typeof edge>[1]> = bucket) => {
+    const win = windowAt(backup, index);
+    edge(win, { ...bucket, ...to, bytesOut });
+    return win;
+  };
+
+  it('is quiet on a Sunday full backup once a Sunday has been seen, and on the first one to its usual bucket', () => {
+    const weeks = learned(backup, 20 * DAY, backupLife); // Sundays on days 6 and 13 seen
+    expect(egressSpike.evaluate(at(20 * DAY + AT_2AM, 2_400 * MB), weeks, egressSpike.defaults)).toEqual([]);
+    // Day 6, the first Sunday: 6 × the nightly peak, to the bucket of every night (established).
+    const days = learned(backup, 6 * DAY, backupLife);
+    expect(egressSpike.evaluate(at(6 * DAY + AT_2AM, 2_400 * MB), days, egressSpike.defaults)).toEqual([]);
+  });
+
+  it('fires on the same volume to a new destination at the backup hour, and to the usual bucket at an hour it is never busy', () => {
+    const days = learned(backup, 9 * DAY, backupLife);
+    const elsewhere = egressSpike.evaluate(at(9 * DAY + AT_2AM, 2_400 * MB, { peer: '198.51.100.23', fqdn: undefined }), days, egressSpike.defaults);
+    // Wednesday 02:00 is judged against Wednesdays (400 MB a week ago, faded by a 4-week half-life), not against the Sunday peak of the same hour.
+    expect(elsewhere).toMatchObject([{ evidence: { establishedDestination: false, factor: 3, weekSeen: true, hourOfWeekPeak: expect.closeTo(400 * MB * 0.5 ** (7 / 28), -7), hourOfDayPeak: expect.closeTo(2_400 * MB * 0.5 ** (3 / 28), -7) } }]);
+    const offHours = egressSpike.evaluate(at(9 * DAY + 14 * 12, 2_400 * MB), days, egressSpike.defaults);
+    expect(offHours).toMatchObject([{ evidence: { establishedDestination: true, factor: 12 } }]);
   });
 });
 
@@ -70,6 +105,50 @@ describe('fqdn-allowlist', () => {
     edge(win, { peer: 'paste.example-leak.net', fqdn: 'paste.example-leak.net', peerKind: 'public', bytesOut: 2 * MB, bytesIn: 1_000 });
     edge(win, { peer: 'huggingface.co', fqdn: 'huggingface.co', peerKind: 'public', bytesIn: 100 * MB });
     expect(fqdnAllowlist.evaluate(win, ctx, fqdnAllowlist.defaults)).toMatchObject([{ peer: 'paste.example-leak.net', severity: 'critical' }]);
+  });
+
+  const paste = { peer: 'paste.example-leak.net', fqdn: 'paste.example-leak.net', peerKind: 'public' as const, bytesOut: 2 * MB, bytesIn: 1_000 };
+
+  it('passes common ML and observability SaaS by default (experiment tracking, error reporting)', () => {
+    const ctx = learned(trainer, 10, trainerLife);
+    const win = ctx.next();
+    for (const name of ['api.wandb.ai', 'o4504.ingest.sentry.io', 'http-intake.logs.datadoghq.com']) edge(win, { peer: name, fqdn: name, peerKind: 'public' });
+    expect(fqdnAllowlist.evaluate(win, ctx, fqdnAllowlist.defaults)).toEqual([]);
+  });
+
+  it('learns the names the workload used while it was learning, not the ones it used since', () => {
+    // 80 windows: the first 72 (6 h) are its learning period.
+    const ctx = learned(trainer, 80, (win, i) => {
+      trainerLife(win, i);
+      if (i === 3) edge(win, { peer: 'tracker.example-ml.io', fqdn: 'tracker.example-ml.io', peerKind: 'public' });
+      if (i === 75) edge(win, paste);
+    });
+    const win = ctx.next();
+    edge(win, { peer: 'tracker.example-ml.io', fqdn: 'tracker.example-ml.io', peerKind: 'public' });
+    edge(win, paste);
+    expect(fqdnAllowlist.evaluate(win, ctx, fqdnAllowlist.defaults).map((f) => f.peer)).toEqual(['paste.example-leak.net']);
+  });
+
+  it('passes a name its role commonly uses (the role profile), not one a single peer uses', () => {
+    const others = [1, 2, 3, 4].map((i) => workload(`trainer-${i}`, 'training'));
+    const common = learned(trainer, 10, (win) => domain(win, 'example-ml.io', { queries: 3 }), { others });
+    // The trainer itself used it too, but only its role's peers (all four: share 1) vouch here.
+    const win = common.next();
+    edge(win, { peer: 'tracker.example-ml.io', fqdn: 'tracker.example-ml.io', peerKind: 'public' });
+    expect(fqdnAllowlist.evaluate(win, { ...common, learned: false }, fqdnAllowlist.defaults)).toEqual([]);
+    const rare = learned(trainer, 10, (win, i) => { if (i === 0) domain(win, 'example-ml.io', { queries: 3 }); }, { others: others.slice(0, 1) });
+    const w2 = rare.next();
+    edge(w2, { peer: 'tracker.example-ml.io', fqdn: 'tracker.example-ml.io', peerKind: 'public' });
+    // One peer of one other: a group of 1 is below min_group (3), so it cannot vouch.
+    expect(fqdnAllowlist.evaluate(w2, { ...rare, learned: false }, fqdnAllowlist.defaults)).toHaveLength(1);
+  });
+
+  it('judges nothing before the workload or its role has learned', () => {
+    const young = learned(trainer, 2, () => {}, { learned: false, roleLearned: false });
+    const win = young.next();
+    edge(win, paste);
+    expect(fqdnAllowlist.evaluate(win, young, fqdnAllowlist.defaults)).toEqual([]);
+    expect(fqdnAllowlist.evaluate(win, { ...young, roleLearned: true }, fqdnAllowlist.defaults)).toHaveLength(1);
   });
 
   it('does not check roles without a list', () => {
@@ -154,15 +233,36 @@ describe('slow-exfil', () => {
 });
 
 describe('egress-gateway-bypass', () => {
-  it('flags a direct call to an AI provider, but not from the gateway', () => {
-    const openai = { peer: 'api.openai.com', fqdn: 'api.openai.com', peerKind: 'public' as const, connections: 20 };
-    const infer = learned(workload('llm-infer', 'inference'), 3, () => {});
+  const openai = { peer: 'api.openai.com', fqdn: 'api.openai.com', peerKind: 'public' as const, connections: 20 };
+  const gatewayOf = (cluster: string) => workload('ai-egress-gateway', 'gateway', 'prod', cluster, 'egress');
+
+  it('flags a direct call to an AI provider in a cluster that has an egress gateway, but not from the gateway', () => {
+    const infer = learned(workload('llm-infer', 'inference'), 3, () => {}, { others: [gatewayOf('prod-eu')] });
     const w1 = infer.next();
     edge(w1, openai);
     expect(egressGatewayBypass.evaluate(w1, infer, egressGatewayBypass.defaults)).toMatchObject([{ category: 'policy-violation', severity: 'warning' }]);
-    const gateway = learned(workload('ai-egress-gateway', 'gateway', 'prod', 'prod-eu', 'egress'), 3, () => {});
+    const gateway = learned(gatewayOf('prod-eu'), 3, () => {});
     const w2 = gateway.next();
     edge(w2, openai);
     expect(egressGatewayBypass.evaluate(w2, gateway, egressGatewayBypass.defaults)).toEqual([]);
+  });
+
+  it('does not apply in a cluster without an egress gateway (a gateway elsewhere does not count)', () => {
+    const notebook = learned(workload('llm-infer', 'inference', 'dev', 'dev-us'), 3, () => {}, { others: [gatewayOf('prod-eu')] });
+    const w = notebook.next();
+    edge(w, openai);
+    expect(egressGatewayBypass.evaluate(w, notebook, egressGatewayBypass.defaults)).toEqual([]);
+  });
+
+  it('applies where detection.egress_gateway_clusters says, whatever has been seen', () => {
+    const settings = compileSettings({ ...DEFAULT_DETECTION_SETTINGS, egress_gateway_clusters: ['prod-*'] });
+    const listed = { ...learned(workload('llm-infer', 'inference', 'prod', 'prod-us'), 3, () => {}), settings };
+    const w1 = listed.next();
+    edge(w1, openai);
+    expect(egressGatewayBypass.evaluate(w1, listed, egressGatewayBypass.defaults)).toHaveLength(1);
+    const unlisted = { ...learned(workload('llm-infer', 'inference', 'dev', 'dev-us'), 3, () => {}, { others: [gatewayOf('dev-us')] }), settings };
+    const w2 = unlisted.next();
+    edge(w2, openai);
+    expect(egressGatewayBypass.evaluate(w2, unlisted, egressGatewayBypass.defaults)).toEqual([]);
   });
 });

@@ -52,7 +52,7 @@ export function domain(win: WindowStats, name: string, use: { queries?: number; 
  * A detector context whose baseline has learned `windows` windows produced by `normal(i)`
  * (each a window of `w`), with the peer groups of `others` workloads doing the same.
  */
-export function learned(w: Workload, windows: number, normal: (win: WindowStats, i: number) => void, options: { learned?: boolean; others?: Workload[] } = {}): DetectorContext & { next: () => WindowStats } {
+export function learned(w: Workload, windows: number, normal: (win: WindowStats, i: number) => void, options: { learned?: boolean; roleLearned?: boolean; others?: Workload[] } = {}): DetectorContext & { next: () => WindowStats } {
   const baseline = createBaseline(keyOf(w), w, T0);
   const peerGroups = new PeerGroups();
   for (let i = 0; i < windows; i++) {
@@ -69,6 +69,7 @@ export function learned(w: Workload, windows: number, normal: (win: WindowStats,
   return {
     baseline,
     learned: options.learned ?? true,
+    roleLearned: options.roleLearned ?? true,
     peerGroups,
     settings: compileSettings(DEFAULT_DETECTION_SETTINGS),
     next: () => window(w, windows),

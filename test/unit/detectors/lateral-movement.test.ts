@@ -79,6 +79,27 @@ describe('sensitive-port', () => {
   });
 });
 
+describe('learning before judging', () => {
+  const apiServer = { peer: 'dev-us/default/kubernetes', peerKind: 'pod' as const, port: 443 };
+
+  it('raises no "never seen" finding before the workload or its role has learned', () => {
+    // An operator's first minute: its workload and its role are brand new.
+    const first = learned(workload('cert-manager', 'other', 'dev', 'dev-us', 'cert-ops'), 0, () => {}, { learned: false, roleLearned: false });
+    const win = first.next();
+    edge(win, apiServer);
+    edge(win, { peer: keyOf(prodRegistry), peerWorkload: prodRegistry, port: 8080 });
+    edge(win, { peer: '198.51.100.7', peerKind: 'public', bytesOut: 80 * 1_000_000, bytesIn: 1_000 });
+    for (const detector of [sensitivePort, crossEnvironment, newEastWestEdge]) expect(detector.evaluate(win, first, detector.defaults as never)).toEqual([]);
+  });
+
+  it('judges a new workload against its role once the role has learned', () => {
+    const newcomer = learned(notebook, 0, () => {}, { learned: false, roleLearned: true });
+    const win = newcomer.next();
+    edge(win, apiServer);
+    expect(sensitivePort.evaluate(win, newcomer, sensitivePort.defaults)).toMatchObject([{ technique: 'T1613', evidence: { service: 'Kubernetes API' } }]);
+  });
+});
+
 describe('new-east-west-edge', () => {
   it('flags a new edge to a data store after learning, weighted by sensitivity', () => {
     const ctx = learned(cache, 100, (win) => edge(win, { peer: 'dev-us/ml/api', peerWorkload: workload('api', 'inference', 'dev', 'dev-us', 'ml'), port: 8080 }));
@@ -110,7 +131,7 @@ describe('new-east-west-edge', () => {
 });
 
 describe('cross-environment', () => {
-  it('flags dev → prod even before learning, as critical when the target holds data', () => {
+  it('flags dev → prod before the workload has learned (its role has), as critical when the target holds data', () => {
     const ctx = learned(notebook, 2, usual, { learned: false });
     const win = ctx.next();
     edge(win, { peer: keyOf(prodRegistry), peerWorkload: prodRegistry, port: 8080 });

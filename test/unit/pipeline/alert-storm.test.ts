@@ -3,7 +3,7 @@ import { MemoryAlertSink } from '../../../src/alerts/alert-sink.ts';
 import { validatePipeline } from '../../../src/config/load-pipeline.ts';
 import type { NormalizedRecord } from '../../../src/model/normalized-record.ts';
 import { buildDetection } from '../../../src/pipeline/build-detection.ts';
-import { flow, MIN5, pod, publicIp, T0 } from '../records.ts';
+import { flow, MIN5, pod, publicIp, ROLE_LEARNED_AT, roleHistory } from '../records.ts';
 
 function stage(alerts: Record<string, unknown> = {}) {
   const config = validatePipeline({ name: 't', sources: { f: { type: 'file', paths: ['-'] } }, detection: { alerts } }, 'test');
@@ -11,16 +11,20 @@ function stage(alerts: Record<string, unknown> = {}) {
   return { stage: buildDetection(config.detection, [sink]), sink };
 }
 
-/** 300 workloads never seen before, in `namespaces` training namespaces, each reaching a name off the training allowlist. */
+/**
+ * 300 workloads never seen before, in `namespaces` training namespaces, each reaching a name
+ * off the training allowlist, after a training workload's history has let the role learn.
+ */
 function flood(at: number, namespaces: number): NormalizedRecord[] {
-  return Array.from({ length: 300 }, (_, i) =>
-    flow(at, pod('prod-eu', `train-${i % namespaces}`, `job-${i.toString(36)}x${(i * 7919).toString(36)}`), publicIp('203.0.113.9'), { dstFqdns: ['c2.evil.example'] }));
+  const history = at === ROLE_LEARNED_AT ? roleHistory('prod-eu', 'train-0') : [];
+  return [...history, ...Array.from({ length: 300 }, (_, i) =>
+    flow(at, pod('prod-eu', `train-${i % namespaces}`, `job-${i.toString(36)}x${(i * 7919).toString(36)}`), publicIp('203.0.113.9'), { dstFqdns: ['c2.evil.example'] }))];
 }
 
 describe('DetectionStage in an alert storm', () => {
   it('raises 5 alerts and one roll-up for 300 fresh workloads of one namespace, and counts the rest', async () => {
     const { stage: s, sink } = stage();
-    await s.process([...flood(T0, 1), ...flood(T0 + MIN5, 1)]);
+    await s.process([...flood(ROLE_LEARNED_AT, 1), ...flood(ROLE_LEARNED_AT + MIN5, 1)]);
     await s.close();
     const firing = sink.alerts.filter((a) => a.status === 'firing');
     expect(firing.filter((a) => a.detector === 'fqdn-allowlist')).toHaveLength(6);
@@ -34,7 +38,7 @@ describe('DetectionStage in an alert storm', () => {
 
   it('bounds a storm over 30 namespaces by max_groups_per_detector', async () => {
     const { stage: s, sink } = stage();
-    await s.process(flood(T0, 30));
+    await s.process(flood(ROLE_LEARNED_AT, 30));
     await s.close();
     const firing = sink.alerts.filter((a) => a.status === 'firing' && a.detector === 'fqdn-allowlist');
     // 10 namespaces × (5 alerts + 1 roll-up of the other 5) + one roll-up of the 20 other namespaces.
@@ -44,7 +48,7 @@ describe('DetectionStage in an alert storm', () => {
 
   it('raises one alert per workload when storm handling is off', async () => {
     const { stage: s, sink } = stage({ storm: { enabled: false } });
-    await s.process(flood(T0, 1));
+    await s.process(flood(ROLE_LEARNED_AT, 1));
     await s.close();
     expect(sink.alerts.filter((a) => a.status === 'firing' && a.detector === 'fqdn-allowlist')).toHaveLength(300);
     expect(sink.alerts.some((a) => a.rollup !== undefined)).toBe(false);
@@ -52,7 +56,7 @@ describe('DetectionStage in an alert storm', () => {
 
   it('takes its bounds from detection.alerts.storm', async () => {
     const { stage: s, sink } = stage({ storm: { max_alerts_per_group: 2 } });
-    await s.process(flood(T0, 1));
+    await s.process(flood(ROLE_LEARNED_AT, 1));
     await s.close();
     expect(sink.alerts.filter((a) => a.status === 'firing' && a.detector === 'fqdn-allowlist')).toHaveLength(3);
   });

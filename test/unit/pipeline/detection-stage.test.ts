@@ -44,8 +44,9 @@ describe('DetectionStage', () => {
     const scan = Array.from({ length: 40 }, (_, i) => flow(attackAt, notebook, privateIp('10.0.3.7'), { dstPort: 1000 + i, action: 'deny', bytesToDst: 60 }));
     await s.process([...normalLife(), ...scan, flow(attackAt + 2 * MIN5, notebook, postgres, { dstPort: 5432 })]);
     const alert = sink.alerts.find((a) => a.detector === 'port-scan');
-    expect(alert).toMatchObject({ category: 'discovery', technique: 'T1046', startsAt: new Date(attackAt).toISOString(), peer: 'ports-on:10.0.3.7', workload: { name: 'jupyter-alice', role: 'dev' } });
-    expect(alert!.evidence).toMatchObject({ distinctPorts: 40 });
+    // One alert per workload for a scan (detection.alerts.incident_per_workload): peer `*`, the target in the evidence.
+    expect(alert).toMatchObject({ category: 'discovery', technique: 'T1046', startsAt: new Date(attackAt).toISOString(), peer: '*', workload: { name: 'jupyter-alice', role: 'dev' } });
+    expect(alert!.evidence).toMatchObject({ distinctPorts: 40, targetCount: 1, targets: [{ peer: 'ports-on:10.0.3.7', findings: 1 }] });
   });
 
   it('flags a dev notebook reaching the production model registry, and SSH to a node', async () => {
@@ -54,9 +55,10 @@ describe('DetectionStage', () => {
     await s.process([...normalLife(), flow(at, notebook, registry, { dstPort: 8080, bytesToSrc: 5e9 }), flow(at, notebook, { ...privateIp('10.0.0.12'), kind: 'host', workload: 'node-1', cluster: 'dev-us' }, { dstPort: 22 })]);
     await s.close();
     const detectors = sink.alerts.map((a) => a.detector).sort();
-    expect(detectors).toEqual(['cross-environment', 'sensitive-port']);
-    expect(sink.alerts.find((a) => a.detector === 'cross-environment')).toMatchObject({ severity: 'critical', peer: 'prod-eu/model-registry/registry', evidence: { sourceEnv: 'dev', targetEnv: 'prod' } });
-    expect(sink.alerts.find((a) => a.detector === 'sensitive-port')).toMatchObject({ technique: 'T1021.004', peer: 'dev-us//node-1:22' });
+    // 5 GB pulled from a registry it never used is data staging too.
+    expect(detectors).toEqual(['cross-environment', 'data-staging', 'sensitive-port']);
+    expect(sink.alerts.find((a) => a.detector === 'cross-environment')).toMatchObject({ severity: 'critical', peer: '*', evidence: { sourceEnv: 'dev', targetEnv: 'prod', targets: [{ peer: 'prod-eu/model-registry/registry', ports: [8080] }] } });
+    expect(sink.alerts.find((a) => a.detector === 'sensitive-port')).toMatchObject({ technique: 'T1021.004', peer: '*', evidence: { targets: [{ peer: 'dev-us//node-1', ports: [22] }] } });
   });
 
   it('flags metadata API access even before learning', async () => {

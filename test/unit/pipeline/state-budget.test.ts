@@ -55,9 +55,10 @@ describe('detection.max_state_mb', () => {
     for (let w = 0; w < 3; w++) await s.process(Array.from({ length: 100 }, (_, i) => flow(T0 + w * MIN5, pod('prod-eu', 'ns', `w${i}`), db, { dstPort: 5432 })));
     await s.close();
     const perWorkload = s.stateBytes / s.baselines.size;
-    // One peer and eleven sketches: ~6 kB by the estimate (4.4 kB of sketches).
+    // One peer and eleven sketches (4.4 kB), the seasonal peaks (0.8 kB), the long-horizon
+    // memory and the pull norm: ~8.5 kB by the estimate.
     expect(perWorkload).toBeGreaterThan(4_500);
-    expect(perWorkload).toBeLessThan(8_000);
+    expect(perWorkload).toBeLessThan(9_500);
   });
 
   it('defaults to a quarter of the memory limit, at most half the V8 heap, within 64 MB..4 GB', () => {

@@ -5,7 +5,7 @@ import { MemoryAlertSink } from '../../../src/alerts/alert-sink.ts';
 import { validatePipeline } from '../../../src/config/load-pipeline.ts';
 import { buildDetection } from '../../../src/pipeline/build-detection.ts';
 import { PipelineMetrics } from '../../../src/telemetry/pipeline-metrics.ts';
-import { flow, pod, publicIp, T0 } from '../records.ts';
+import { flow, pod, publicIp, ROLE_LEARNED_AT, roleHistory } from '../records.ts';
 
 /** The value of the series of `name` whose labels start with `labels` (`detector="x"`). */
 function value(text: string, name: string, labels: string): number | undefined {
@@ -27,12 +27,36 @@ describe('PipelineMetrics', () => {
     metrics.observeDetection(detection);
     const before = new PrometheusSerializer(undefined, true).serialize((await reader.collect()).resourceMetrics);
     expect(value(before, 'flowhound_alerts_rolled_up_total', 'detector="fqdn-allowlist"')).toBe(0);
-    await detection.process(Array.from({ length: 40 }, (_, i) => flow(T0, pod('prod-eu', 'ml-train', `job-${i}`), publicIp('203.0.113.9'), { dstFqdns: ['c2.evil.example'] })));
+    // A role that has learned (learning before judging), then 40 new jobs of it reaching a name off its allowlist.
+    await detection.process([...roleHistory('prod-eu', 'ml-train'), ...Array.from({ length: 40 }, (_, i) => flow(ROLE_LEARNED_AT, pod('prod-eu', 'ml-train', `job-${i}`), publicIp('203.0.113.9'), { dstFqdns: ['c2.evil.example'] }))]);
     await detection.close();
     const text = new PrometheusSerializer(undefined, true).serialize((await reader.collect()).resourceMetrics);
     expect(value(text, 'flowhound_alerts_rolled_up_total', 'detector="fqdn-allowlist"')).toBe(35);
     expect(value(text, 'flowhound_alerts_rolled_up_total', 'detector="port-scan"')).toBe(0);
+    // Flap damping: every detector's series, zero until an alert flaps past its emission bound.
+    expect(value(text, 'flowhound_alerts_damped_total', 'detector="fqdn-allowlist"')).toBe(0);
+    // The veteran has learned; the 40 jobs of one window are still learning.
+    expect(text).toMatch(/^flowhound_baselines_learning(\{[^}]*\})? 40( \d+)?$/m);
     // Five alerts of their own and the roll-up: six new alerts.
     expect(value(text, 'flowhound_alerts_total', 'detector="fqdn-allowlist",category="command-and-control",technique="T1071.001",severity="critical"')).toBe(6);
+  });
+});
+
+describe('PipelineMetrics learning state', () => {
+  it('reports how far each top workload is through its learning period', async () => {
+    const reader = new Reader();
+    const metrics = new PipelineMetrics(new MeterProvider({ readers: [reader] }).getMeter('test'), { topWorkloads: 10 });
+    const config = validatePipeline({ name: 't', sources: { f: { type: 'file', paths: ['-'] } }, detection: { learning_hours: 6, learning_windows: 24 } }, 'test');
+    const detection = buildDetection(config.detection, [new MemoryAlertSink()], { onWindow: (w, b, learning) => metrics.onWindow(w, b, learning) });
+    metrics.observeDetection(detection);
+    // 84 windows of the veteran (7 h: learned), then a newcomer's first window.
+    await detection.process([...roleHistory('prod-eu', 'ml-train'), flow(ROLE_LEARNED_AT, pod('prod-eu', 'ml-train', 'newcomer'), publicIp('203.0.113.9'))]);
+    await detection.close();
+    const text = new PrometheusSerializer(undefined, true).serialize((await reader.collect()).resourceMetrics);
+    expect(text).toMatch(/^flowhound_baselines_learning(\{[^}]*\})? 1( \d+)?$/m);
+    expect(text).toMatch(/^flowhound_workload_learning_progress\{[^}]*workload="veteran"[^}]*\} 1( \d+)?$/m);
+    const newcomer = /^flowhound_workload_learning_progress\{[^}]*workload="newcomer"[^}]*\} ([0-9.e-]+)( \d+)?$/m.exec(text);
+    // One window: 1 of 24 windows, 5 of 360 minutes: the slower of the two.
+    expect(Number(newcomer?.[1])).toBeCloseTo(5 / 360, 4);
   });
 });

@@ -1,0 +1,57 @@
+import { largestPull } from '../baseline/bulk-pulls.ts';
+import { bytes, finding, who } from './finding.ts';
+import { mayJudgeNovelty } from './edge-novelty.ts';
+import type { Detector, DetectorContext } from './types.ts';
+
+const defaults = {
+  /** Bytes pulled from one data source in one window that count as a bulk pull. */
+  min_bytes: 500_000_000,
+  /** Times the workload's own norm (its largest pull per window, decayed over a week). */
+  factor: 10,
+  /** A source this share of the role's other workloads pull from is the role's normal supply (weights at rollout). */
+  common_share: 0.3,
+  min_group: 3,
+};
+
+/**
+ * Data staging (T1074 / T1530 / T1213): a workload pulls in bulk from a data store, registry or
+ * object store, far above what it ever pulls and from a source its role does not commonly
+ * use — a trainer that never pulls copying the model weights out of the registry. Collection
+ * is often the first visible step of theft; an exfiltration within a day links to it (see
+ * BulkPulls.stagedBefore in the exfiltration detectors' evidence).
+ */
+export const dataStaging: Detector<typeof defaults> = {
+  name: 'data-staging',
+  category: 'collection',
+  techniques: ['T1074', 'T1530', 'T1213'],
+  defaults,
+  evaluate(window, ctx, params) {
+    const role = window.workload.role;
+    if (role === 'system' || role === 'gateway' || role === 'data' || !mayJudgeNovelty(ctx)) return [];
+    const pull = largestPull(window);
+    if (pull === undefined || pull.bytes < params.min_bytes) return [];
+    const norm = ctx.baseline.pulls.normAsOf(window.start);
+    if (pull.bytes < params.factor * norm) return [];
+    const { share, members } = ctx.peerGroups.share(role, pull.edgeKey, window.key);
+    if (members >= params.min_group && share >= params.common_share) return [];
+    const known = ctx.baseline.peers.has(pull.edgeKey);
+    return [finding(this, window, {
+      peer: pull.from,
+      technique: pull.from.includes('registry') || pull.from.includes('minio') ? 'T1530' : 'T1074',
+      severity: pull.bytes >= 5 * Math.max(params.min_bytes, params.factor * norm) || !known ? 'critical' : 'warning',
+      score: Math.min(1, 0.6 + pull.bytes / (20 * params.min_bytes)),
+      summary: `${who(window)} pulled ${bytes(pull.bytes)} from ${pull.from}:${pull.port} in one window (its largest pull so far ${bytes(Math.round(norm))}; ${Math.round(share * 100)}% of ${role} workloads use this source${known ? '' : '; a source it never used'})`,
+      evidence: { source: pull.from, port: pull.port, bytesIn: pull.bytes, baselineLargestPull: Math.round(norm), factor: norm === 0 ? null : Math.round((pull.bytes / norm) * 10) / 10, knownSource: known, roleShare: Math.round(share * 100) / 100, roleGroupSize: members },
+    })];
+  },
+};
+
+/**
+ * The staging an exfiltration at `at` follows, as evidence (`stagedBefore`), or undefined: a
+ * bulk pull far above the workload's norm within the last day (STAGING).
+ */
+export function stagingLink(ctx: DetectorContext, at: number): { stagedBefore: { source: string; bytesIn: number; at: string; minutesBefore: number } } | undefined {
+  const staged = ctx.baseline.pulls.stagedBefore(at);
+  if (staged === undefined) return undefined;
+  return { stagedBefore: { source: staged.from, bytesIn: staged.bytes, at: new Date(staged.at).toISOString(), minutesBefore: Math.round((at - staged.at) / 60_000) } };
+}
