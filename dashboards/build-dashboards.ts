@@ -105,7 +105,7 @@ function pipelineHealth(): Dashboard {
   ] });
   l.add({ type: 'timeseries', title: 'Late and dropped records / s', unit: 'short', description: 'Late: older than the watermark, counted, not judged. Dropped (state_budget): sides of records of workloads without a baseline while detection.max_state_mb had no room for another open window.', targets: [['sum(rate(flowhound_records_late_total[$__rate_interval]))', 'late'], ['sum by (reason) (rate(flowhound_records_dropped_total[$__rate_interval]))', 'dropped {{reason}}']] });
   l.row('State and sinks');
-  l.add({ type: 'timeseries', title: 'Workload baselines', unit: 'short', description: 'Bounded by detection.max_state_mb (bytes) and detection.max_workloads (count); evictions, least recently active first, mean more workloads than the bounds, or key churn.', targets: [['sum(flowhound_baselines)', 'held'], ['sum(rate(flowhound_baseline_evictions_total[$__rate_interval]))', 'evicted / s'], ['sum(rate(flowhound_baselines_not_kept_total[$__rate_interval]))', 'not kept / s']] });
+  l.add({ type: 'timeseries', title: 'Workload baselines', unit: 'short', description: 'Bounded by detection.max_state_mb (bytes) and detection.max_workloads (count); evictions, least recently active first, mean more workloads than the bounds, or key churn.', targets: [['sum(flowhound_baselines)', 'held'], ['sum(rate(flowhound_baseline_evictions_total[$__rate_interval]))', 'evicted / s'], ['sum(rate(flowhound_baselines_not_kept_total[$__rate_interval]))', 'not kept / s'], ['sum(flowhound_baselines_learning)', 'learning']] });
   l.add({ type: 'timeseries', title: 'Detection state memory', unit: 'bytes', description: 'Bytes held by workload baselines against the detection.max_state_mb budget; at the budget, the least recently active workloads are evicted.', targets: [['sum(flowhound_state_bytes)', 'held'], ['max(flowhound_state_budget_bytes)', 'budget']] });
   l.add({ type: 'timeseries', title: 'Workload windows judged / s', unit: 'short', targets: [['sum(rate(flowhound_windows_judged_total[$__rate_interval]))', 'windows']] });
   l.add({ type: 'timeseries', title: 'Alert deliveries / s', unit: 'short', targets: [['sum by (sink, result) (rate(flowhound_sink_deliveries_total[$__rate_interval]))', '{{sink}} {{result}}']] });
@@ -124,9 +124,12 @@ function securityOverview(): Dashboard {
   l.add({ type: 'stat', title: 'Firing now', w: 16, unit: 'short', targets: [['sum by (category) (flowhound_alerts_active)', '{{category}}']] });
   l.add({ type: 'timeseries', title: 'New alerts by category', unit: 'short', field: BARS, targets: [['sum by (category) (increase(flowhound_alerts_total[$__rate_interval]))', '{{category}}']] });
   l.add({ type: 'table', title: 'Alerts in range by detector and technique', unit: 'short', targets: [['sum by (detector, category, technique) (increase(flowhound_alerts_total[$__range]))', '']] });
-  l.add({ type: 'timeseries', title: 'Findings rolled up in alert storms', w: 24, h: 6, unit: 'short', field: BARS,
+  l.add({ type: 'timeseries', title: 'Findings rolled up in alert storms', w: 12, h: 6, unit: 'short', field: BARS,
     description: 'Findings that would have opened an alert of their own but were folded into a roll-up alert (workload "*"): many workloads tripped one detector in one window (detection.alerts.storm).',
     targets: [['sum by (detector) (increase(flowhound_alerts_rolled_up_total[$__rate_interval]))', '{{detector}}']] });
+  l.add({ type: 'timeseries', title: 'Alert emissions damped (flapping)', w: 12, h: 6, unit: 'short', field: BARS,
+    description: 'Re-openings and escalations of one alert past detection.alerts.flap_damping.max_emissions_per_hour: the alert stays held and up to date, Alertmanager is not told again.',
+    targets: [['sum by (detector) (increase(flowhound_alerts_damped_total[$__rate_interval]))', '{{detector}}']] });
   l.row('Workloads');
   l.add({ type: 'bargauge', title: 'Top egress workloads (bytes/s)', unit: 'Bps', targets: [['topk(10, sum by (cluster, namespace, workload) (rate(flowhound_workload_bytes_total{direction="egress"}[$__range])))', '{{cluster}}/{{namespace}}/{{workload}}']] });
   l.add({ type: 'bargauge', title: 'Top east-west workloads (bytes/s)', unit: 'Bps', targets: [['topk(10, sum by (cluster, namespace, workload) (rate(flowhound_workload_bytes_total{direction="east_west"}[$__range])))', '{{cluster}}/{{namespace}}/{{workload}}']] });
@@ -144,6 +147,7 @@ function workloadDrillDown(): Dashboard {
   l.add({ type: 'timeseries', title: 'Connections by direction', unit: 'short', targets: [[`sum by (direction) (rate(flowhound_workload_connections_total{${sel}}[$__rate_interval]))`, '{{direction}}']] });
   l.add({ type: 'timeseries', title: 'External bytes per window: observed vs baseline', unit: 'decbytes', description: "The last closed 5-minute window against the workload's own median and p95.", targets: [[`max by (stat) (flowhound_workload_egress_window_bytes{${sel}})`, '{{stat}}']] });
   l.add({ type: 'timeseries', title: 'Known peers in baseline', unit: 'short', targets: [[`max(flowhound_workload_known_peers{${sel}})`, 'peers']] });
+  l.add({ type: 'timeseries', title: 'Learning progress', unit: 'percentunit', field: { min: 0, max: 1 }, description: 'How far the baseline is through its learning period (detection.learning_hours, learning_windows); below 1 it is judged against its role, once the role has learned.', targets: [[`max(flowhound_workload_learning_progress{${sel}})`, 'learned']] });
   l.row('Findings');
   l.add({ type: 'timeseries', title: 'Anomaly score by detector', unit: 'percentunit', field: { min: 0, max: 1 }, targets: [[`max by (detector) (flowhound_anomaly_score{${sel}})`, '{{detector}}']] });
   l.add({ type: 'timeseries', title: 'Findings by detector', unit: 'short', field: BARS, targets: [[`sum by (detector) (increase(flowhound_workload_findings_total{${sel}}[$__rate_interval]))`, '{{detector}}']] });
