@@ -3,7 +3,7 @@ import type { SimConnection, SimEndpoint, SimLookup } from './traffic.ts';
 
 /** Calico's aggregated name for a workload's pods (`llm-infer-6b687c8dcb-*`, `postgres-*`). */
 export function aggregatedName(w: SimWorkload): string {
-  return w.kind === 'Deployment' ? `${w.name}-${w.hash}-*` : `${w.name}-*`;
+  return w.kind === 'Deployment' || w.kind === 'CronJob' ? `${w.name}-${w.hash}-*` : `${w.name}-*`;
 }
 
 function labelList(w: SimWorkload): string[] {
@@ -30,6 +30,8 @@ function endpointFields(side: 'source' | 'dest', e: SimEndpoint, cluster: SimClu
     [`${side}_namespace`]: '-', [`${side}_type`]: 'net', [`${side}_labels`]: '-',
   };
   if (side === 'dest') Object.assign(fields, { dest_service_name: '-', dest_service_namespace: '-', dest_service_port: '-', dest_domains: e.kind === 'public' && e.fqdn !== undefined ? [e.fqdn] : null });
+  // A Service in front of a non-pod backend (the API server behind default/kubernetes): Calico names the Service.
+  if (side === 'dest' && e.kind === 'private' && e.service !== undefined) Object.assign(fields, { dest_service_name: e.service.name, dest_service_namespace: e.service.namespace, dest_service_port: e.service.port });
   return fields;
 }
 

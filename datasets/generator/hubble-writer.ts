@@ -28,6 +28,7 @@ function endpoint(e: SimEndpoint): Record<string, unknown> {
     };
   }
   if (e.kind === 'host') return { identity: 6, labels: ['reserved:remote-node'] };
+  if (e.kind === 'private' && e.reserved === 'kube-apiserver') return { identity: 7, labels: ['reserved:kube-apiserver'] };
   return { identity: 2, labels: ['reserved:world'] };
 }
 
@@ -50,15 +51,15 @@ export interface HubbleEvent {
  * Hubble events for one simulated connection aggregate observed in `cluster`: at the source's
  * node (EGRESS) when the source is a local pod, else at the destination's node (INGRESS).
  */
-export function hubbleFlows(c: SimConnection, cluster: SimCluster, random: Random): HubbleEvent[] {
+export function hubbleFlows(c: SimConnection, cluster: SimCluster, random: Random, maxEvents = MAX_EVENTS): HubbleEvent[] {
   const events: HubbleEvent[] = [];
   const local = c.src.kind === 'pod' && c.src.cluster === cluster ? c.src : c.dst;
   const direction = local === c.src ? 'EGRESS' : 'INGRESS';
   const nodeName = `${cluster.name}/${cluster.nodes[(local.kind === 'pod' ? local.pod + local.workload.name.length : 0) % cluster.nodes.length]!.name}`;
-  const n = Math.min(c.connections, MAX_EVENTS);
+  const n = Math.min(c.at?.length ?? c.connections, maxEvents);
   const spacing = WINDOW_MS / n;
   for (let i = 0; i < n; i++) {
-    const at = c.window + Math.floor(i * spacing + random.next() * spacing * 0.9);
+    const at = c.at !== undefined ? c.at[i]! : c.window + Math.floor(i * spacing + random.next() * spacing * 0.9);
     const sport = random.int(32768, 60999);
     const forward = (reply: boolean, time: number) => {
       const [from, to] = reply ? [c.dst, c.src] : [c.src, c.dst];
@@ -81,24 +82,26 @@ export function hubbleFlows(c: SimConnection, cluster: SimCluster, random: Rando
         Summary: reply ? 'TCP Flags: SYN, ACK' : 'TCP Flags: SYN',
       };
       if (c.denied) Object.assign(flow, { drop_reason: 133, drop_reason_desc: 'POLICY_DENIED' });
+      const serviceSide = reply ? from : to;
+      if (serviceSide.kind === 'private' && serviceSide.service !== undefined) flow[reply ? 'source_service' : 'destination_service'] = { name: serviceSide.service.name, namespace: serviceSide.service.namespace };
       const publicSide = reply ? from : to;
       if (publicSide.kind === 'public' && publicSide.fqdn !== undefined) flow[reply ? 'source_names' : 'destination_names'] = [`${publicSide.fqdn}.`];
       events.push({ time, line: JSON.stringify({ flow, node_name: nodeName, time: flow.time }) });
     };
     forward(false, at);
-    if (!c.denied) forward(true, at + random.int(1, 40));
+    if (!c.denied && c.noReply !== true) forward(true, at + random.int(1, 40));
   }
   return events;
 }
 
 /** L7 DNS response events for a simulated lookup aggregate (Hubble's DNS proxy view). */
-export function hubbleDns(l: SimLookup, random: Random): HubbleEvent[] {
+export function hubbleDns(l: SimLookup, random: Random, maxEvents = MAX_EVENTS * 4): HubbleEvent[] {
   const coredns = l.cluster.workloads.get('kube-system/coredns')!;
   const server: SimEndpoint = { kind: 'pod', cluster: l.cluster, workload: coredns, pod: 0 };
   const client: SimEndpoint = { kind: 'pod', cluster: l.cluster, workload: l.client, pod: l.pod };
   const node = `${l.cluster.name}/${l.cluster.nodes[l.pod % l.cluster.nodes.length]!.name}`;
   const events: HubbleEvent[] = [];
-  const n = Math.min(l.count, MAX_EVENTS * 4);
+  const n = Math.min(l.count, maxEvents);
   for (let i = 0; i < n; i++) {
     const time = l.window + Math.floor(((i + random.next()) / n) * WINDOW_MS * 0.98);
     const flow = {

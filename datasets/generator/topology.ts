@@ -5,9 +5,9 @@ export interface SimWorkload {
   cluster: string;
   namespace: string;
   name: string;
-  kind: 'Deployment' | 'StatefulSet' | 'Job' | 'DaemonSet';
+  kind: 'Deployment' | 'StatefulSet' | 'Job' | 'DaemonSet' | 'CronJob';
   labels: Record<string, string>;
-  /** ReplicaSet hash for Deployments; changes on a rollout. */
+  /** ReplicaSet hash for Deployments (changes on a rollout); the scheduled minute of a CronJob's current Job. */
   hash: string;
   pods: { name: string; ip: string }[];
 }

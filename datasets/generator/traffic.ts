@@ -4,7 +4,7 @@ import type { SimCluster, SimWorkload } from './topology.ts';
 export type SimEndpoint =
   | { kind: 'pod'; cluster: SimCluster; workload: SimWorkload; pod: number }
   | { kind: 'public'; ip: string; fqdn?: string }
-  | { kind: 'private'; ip: string }
+  | { kind: 'private'; ip: string; service?: { name: string; namespace: string; port: string }; reserved?: string }
   | { kind: 'host'; cluster: SimCluster; node: number };
 
 /** Connections between two endpoints within one 5-minute window. */
@@ -18,6 +18,10 @@ export interface SimConnection {
   bytesOut: number;
   bytesIn: number;
   denied: boolean;
+  /** Start times (ms) of the connections, when they matter (Hubble writes one event per connection at these times). */
+  at?: number[];
+  /** Nobody answers (a probe of an unused address): Hubble writes no reply event. */
+  noReply?: boolean;
   /** Set on attack traffic: the scenario it belongs to (never written out). */
   scenario?: string;
 }

@@ -25,6 +25,9 @@ export interface Evaluation {
   workloadHours: number;
   falseAlertsPer100WorkloadHours: number;
   perCategory: Record<string, { scenarios: number; detected: number; recall: number; alerts: number; truePositiveAlerts: number; precision: number }>;
+  /** False alerts per detector: where the noise comes from. */
+  falseAlertsByDetector: Record<string, number>;
+  /** The false alerts (the first 1,000), oldest first. */
   falseAlertSamples: { detector: string; workload: string; peer: string; startsAt: string; summary: string }[];
 }
 
@@ -84,7 +87,8 @@ export function score(labels: Label[], raised: RaisedAlert[], workloadHours: num
     workloadHours,
     falseAlertsPer100WorkloadHours: workloadHours === 0 ? 0 : (100 * falseAlerts.length) / workloadHours,
     perCategory,
-    falseAlertSamples: falseAlerts.slice(0, 20).map((r) => ({
+    falseAlertsByDetector: Object.fromEntries([...falseAlerts.reduce((m, r) => m.set(r.alert.detector, (m.get(r.alert.detector) ?? 0) + 1), new Map<string, number>())].sort((a, b) => b[1] - a[1])),
+    falseAlertSamples: falseAlerts.slice(0, 1_000).map((r) => ({
       detector: r.alert.detector, workload: `${r.alert.workload.cluster}/${r.alert.workload.namespace}/${r.alert.workload.name}`,
       peer: r.alert.peer, startsAt: r.alert.startsAt, summary: r.alert.summary,
     })),
@@ -107,8 +111,9 @@ export function formatEvaluation(e: Evaluation): string {
     lines.push(`${category.padEnd(20)} ${String(b.scenarios).padStart(9)}  ${b.recall.toFixed(2).padStart(6)}  ${String(b.alerts).padStart(6)}  ${b.precision.toFixed(2).padStart(9)}`);
   }
   if (e.falseAlertSamples.length > 0) {
-    lines.push('false alerts (first 20):');
-    for (const f of e.falseAlertSamples) lines.push(`  ${f.startsAt} ${f.detector} ${f.workload} → ${f.peer}: ${f.summary}`);
+    lines.push(`false alerts by detector: ${Object.entries(e.falseAlertsByDetector).map(([detector, n]) => `${detector} ${n}`).join(', ')}`);
+    lines.push('false alerts (first 20; --json has them all):');
+    for (const f of e.falseAlertSamples.slice(0, 20)) lines.push(`  ${f.startsAt} ${f.detector} ${f.workload} → ${f.peer}: ${f.summary}`);
   }
   return lines.join('\n') + '\n';
 }
