@@ -55,7 +55,7 @@ export interface Contact {
   edgeKeys: string[];
 }
 
-const contactsCache = new WeakMap<WindowStats, Map<string, Contact>>();
+const contactsCache = new WeakMap<WindowStats, { contacts: Map<string, Contact>; edges: number; connections: number; bytesOut: number }>();
 
 /**
  * The window's public destinations (peer → its allowed edges summed), made once per window for
@@ -63,7 +63,8 @@ const contactsCache = new WeakMap<WindowStats, Map<string, Contact>>();
  */
 export function externalContacts(window: WindowStats): Map<string, Contact> {
   const cached = contactsCache.get(window);
-  if (cached !== undefined) return cached;
+  // Judged windows are closed; a window still filled (tests) is summed again.
+  if (cached !== undefined && cached.edges === window.edges.size && cached.connections === window.connections && cached.bytesOut === window.bytesOut) return cached.contacts;
   const out = new Map<string, Contact>();
   for (const [edgeKey, edge] of window.edges) {
     if (edge.peerKind !== 'public' || edge.denied >= edge.connections) continue;
@@ -78,7 +79,7 @@ export function externalContacts(window: WindowStats): Map<string, Contact> {
     if (edge.firstAt < seen.firstAt) seen.firstAt = edge.firstAt;
     seen.edgeKeys.push(edgeKey);
   }
-  contactsCache.set(window, out);
+  contactsCache.set(window, { contacts: out, edges: window.edges.size, connections: window.connections, bytesOut: window.bytesOut });
   return out;
 }
 
@@ -122,7 +123,10 @@ const C_FIRST = 3;
 const C_H = 4;
 const C_A = C_H + PERIOD;
 const C_B = C_A + PERIOD;
-const DC = C_B + PERIOD;
+/** The previous clock hour's final counts (distinct names as estimated), and its hour index. */
+const C_P = C_B + PERIOD;
+const C_PREVIOUS_HOUR = C_P + PERIOD;
+const DC = C_PREVIOUS_HOUR + 1;
 
 const MAP_BYTES = 180;
 const MAP_ENTRY_BYTES = 36;
@@ -177,6 +181,8 @@ export interface DomainHistory {
   firstSeen: number;
   /** The clock hour (UTC) of the newest window. */
   hour: DnsPeriod;
+  /** The clock hour before it, complete (undefined when the domain was not looked up in it). */
+  previousHour: DnsPeriod | undefined;
   /** The current and previous half-day (12–24 hours). */
   day: DnsPeriod;
 }
@@ -294,8 +300,10 @@ export class LongHorizon {
       const base = slot * DW;
       this.dw.fill(0, base, base + DW);
       this.df.fill(0, slot * DF, (slot + 1) * DF);
-      // Back in the table after an eviction: its first contact is what the peer table remembers.
-      this.dw[base + D_FIRST] = Math.floor(Math.min(since ?? window.start, window.start) / 1000);
+      // Back in the table after an eviction: its first contact is what the peer table remembers
+      // (if within the last day: a destination touched once days ago starts afresh).
+      const first = since !== undefined && window.start - since < HORIZON_LIMITS.idleMs ? Math.min(since, window.start) : window.start;
+      this.dw[base + D_FIRST] = Math.floor(first / 1000);
       this.dw[base + D_PORT] = contact.port;
       this.addSent(day, contact.bytesOut);
       recordContact(this.dw, this.df, slot, window, contact);
@@ -337,10 +345,9 @@ export class LongHorizon {
   newDestinationNorm(destination: string, at: number, firstSeen: number): { dailyMedian: number; days: number; others24h: number } {
     const today = Math.floor(at / DAY);
     const firstFull = Math.floor((firstSeen + HORIZON_LIMITS.admitAfterMs) / DAY) + 1;
-    const own = this.destination(destination);
+    const slot = this.destinations.get(destination);
     const ownByDay = new Map<number, number>();
-    if (own !== undefined) {
-      const slot = this.destinations.get(destination)!;
+    if (slot !== undefined) {
       const newest = this.dw[slot * DW + D_HOUR]!;
       for (let h = newest - 23; h <= newest; h++) {
         const bytes = this.df[slot * DF + F_HOURLY + (h % 24)]!;
@@ -457,6 +464,7 @@ export class LongHorizon {
     return {
       firstSeen: counters[C_FIRST]! * 1000,
       hour: period(counters, C_H, linearCount(bits, BITS_HOUR)),
+      previousHour: counters[C_PREVIOUS_HOUR] === counters[C_HOUR]! - 1 ? { ...period(counters, C_P, counters[C_P + P_NAMES]!), highEntropyNames: counters[C_P + P_HIGH_ENTROPY]! } : undefined,
       day: {
         uniqueNames: linearCount(bits, BITS_A, BITS_B),
         lookups: a.lookups + b.lookups,
@@ -681,6 +689,16 @@ function foldDomain(counters: Uint32Array, bits: Uint8Array, window: WindowStats
   const epoch = Math.floor(window.start / EPOCH);
   const startS = Math.floor(window.start / 1000);
   if (counters[C_HOUR] !== hour) {
+    if (counters[C_HOUR] === hour - 1) {
+      const names = linearCount(bits, BITS_HOUR);
+      counters.copyWithin(C_P, C_H, C_H + PERIOD);
+      counters[C_P + P_HIGH_ENTROPY] = scaleDistinct(counters[C_H + P_HIGH_ENTROPY]!, counters[C_H + P_NAMES]!, names);
+      counters[C_P + P_NAMES] = names;
+      counters[C_PREVIOUS_HOUR] = hour - 1;
+    } else {
+      counters.fill(0, C_P, C_P + PERIOD);
+      counters[C_PREVIOUS_HOUR] = 0;
+    }
     counters.fill(0, C_H, C_H + PERIOD);
     bits.fill(0, BITS_HOUR, BITS_HOUR + BITMAP_BYTES);
     counters[C_HOUR] = hour;

@@ -15,6 +15,11 @@ export interface PeerView {
   roleSince(role: Role): number | undefined;
   /** Whether some workload of the role (key `cluster/namespace/name`) passes `test`. */
   hasMember(role: Role, test: (key: string) => boolean): boolean;
+  /**
+   * How many other workloads, of any role, use `edge`: a registry or a shared database many
+   * workloads talk to is a shared service, and one more client of it is not lateral movement.
+   */
+  usersOf(edge: string, self: string): number;
 }
 
 /**
@@ -196,9 +201,24 @@ export class PeerGroups implements PeerView {
     return this.hasMemberAsOf(role, test, Number.POSITIVE_INFINITY);
   }
 
+  usersOf(edge: string, self: string): number {
+    return this.usersOfAsOf(edge, self, Number.POSITIVE_INFINITY);
+  }
+
   /** The view of what joined in buckets before `asOf`. */
   at(asOf: number): PeerView {
-    return { share: (role, edge, self) => this.shareAsOf(role, edge, self, asOf), roleSince: (role) => this.roleSinceAsOf(role, asOf), hasMember: (role, test) => this.hasMemberAsOf(role, test, asOf) };
+    return { share: (role, edge, self) => this.shareAsOf(role, edge, self, asOf), roleSince: (role) => this.roleSinceAsOf(role, asOf), hasMember: (role, test) => this.hasMemberAsOf(role, test, asOf), usersOf: (edge, self) => this.usersOfAsOf(edge, self, asOf) };
+  }
+
+  private usersOfAsOf(edge: string, self: string, asOf: number): number {
+    let users = 0;
+    for (const part of this.parts.values()) {
+      for (const edges of part.edges.values()) {
+        const holders = edges.get(edge);
+        if (holders !== undefined) users += holders.before(asOf) - (holders.heldBefore(self, asOf) ? 1 : 0);
+      }
+    }
+    return users;
   }
 
   private hasMemberAsOf(role: Role, test: (key: string) => boolean, asOf: number): boolean {

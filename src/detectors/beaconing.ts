@@ -32,7 +32,9 @@ const defaults = {
 /**
  * Beaconing (T1071.001 / T1573): a new external destination contacted window after window with
  * clockwork regularity and small payloads, as implants call home. Works on Calico's 5-minute
- * aggregates (regular counts) and on Hubble's per-event records alike.
+ * aggregates (regular counts) and on Hubble's per-event records alike. Two paths: an unbroken
+ * hour of windows with steady counts, and — for jittered implants whose windows have 0, 1 or 2
+ * calls — a RITA-style score over the hours of contact the long-horizon state keeps.
  */
 export const beaconing: Detector<typeof defaults> = {
   name: 'beaconing',
@@ -117,10 +119,10 @@ function longHorizon(detector: Beaconing, window: WindowStats, ctx: DetectorCont
     summary: `${who(window)} has contacted ${destination}:${h.port} ${h.connections} times over ${hours.toFixed(1)} h, about every ${Math.round(r.intervalMedian)} s (MAD ${Math.round(r.intervalMad)} s, skew ${r.intervalSkew.toFixed(2)}), ${Math.round(bytesPerConnection)} bytes per connection: regularity score ${r.score.toFixed(2)}, a destination it never used before it was learned`,
     evidence: {
       destination, port: h.port, path: 'long-horizon', firstSeen: new Date(h.firstSeen).toISOString(), spanMinutes: Math.round(span / 60_000),
-      contacts: h.connections, contactedWindows: h.windows, windowsAnalysed: r.windows,
+      contacts: h.connections, contactedWindows: h.windows, windowsAnalysed: r.windows, connectionsPerWindow: round(r.rate), dispersionIndex: round(r.dispersion),
       intervalMedianSeconds: round(r.intervalMedian, 1), intervalMadSeconds: round(r.intervalMad, 1), intervalSkew: round(r.intervalSkew),
       bytesPerConnection: Math.round(bytesPerConnection), sizeMedian: Math.round(r.sizeMedian), sizeMad: Math.round(r.sizeMad), sizeSkew: round(r.sizeSkew),
-      score: round(r.score), scores: { timing: round(r.timing), intervalSkew: round(r.skewScore), intervalDispersion: round(r.madScore), coverage: round(r.coverage), size: round(r.size), sizeSkew: round(r.sizeSkewScore), sizeDispersion: round(r.sizeMadScore), smallness: round(r.smallness) },
+      score: round(r.score), scores: { timing: round(r.timing), intervalSkew: round(r.skewScore), intervalDispersion: round(r.madScore), coverage: round(r.coverage), connectionCounts: round(r.countScore), size: round(r.size), sizeSkew: round(r.sizeSkewScore), sizeDispersion: round(r.sizeMadScore), smallness: round(r.smallness) },
       thresholds: { minScore: params.long_min_score, minTimingScore: params.long_min_timing_score, minSpanMinutes: params.long_min_span_minutes, minContacts: params.long_min_contacts, maxBytesPerConnection: params.max_bytes_per_connection },
       roleShare: share, roleGroupSize: members,
     },
@@ -156,8 +158,10 @@ export interface Regularity {
  * intervals between them scored: symmetric (Bowley skew near 0; 0 when a quartile equals the
  * median, as RITA has it, which discrete aggregates often make so), tight (1 − MAD/median), and
  * covering the span (the share of the time in intervals under 3× the median, and contacted
- * windows against those the median interval predicts over the whole span). Payloads likewise:
- * bytes per connection symmetric, tight and small. Score = mean of the timing and size scores.
+ * windows against those the median interval predicts over the whole span) — and, since
+ * 5-minute aggregates hide the intervals of anything calling more often than every window, with
+ * connections per window less dispersed than random (Poisson) calls. Payloads likewise: bytes
+ * per connection symmetric, tight and small. Score = mean of the timing and size scores.
  */
 export function regularity(h: DestinationHistory, windowMs: number, span: number, maxBytesPerConnection: number): Regularity {
   const samples: ContactSample[] = h.samples();

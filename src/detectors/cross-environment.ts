@@ -8,13 +8,16 @@ const defaults = {
   min_group: 3,
   /** An edge this share of the role's workloads use is an established integration. */
   common_share: 0.3,
+  /** Other workloads (any role, any cluster) using the same peer and port that make it a shared service (a registry another cluster pushes to). */
+  shared_service_users: 3,
 };
 
 /**
  * Access across environments or clusters (T1021 / T1210): a dev notebook reading the
  * production model registry, a workload in one cluster reaching into another. A new workload
  * is judged before it has learned (a new dev workload reaching prod is exactly the case) once
- * its role has; not when the edge is learned or common for the role.
+ * its role has; not when the edge is learned, common for the role, or a shared service that
+ * several workloads already use (a registry CI in another cluster pushes to).
  */
 export const crossEnvironment: Detector<typeof defaults> = {
   name: 'cross-environment',
@@ -28,6 +31,7 @@ export const crossEnvironment: Detector<typeof defaults> = {
       if (!isEastWest(edge) || !crossesBoundary(window, edge)) continue;
       const { groupShare, groupSize, known } = edgeNovelty(edgeKey, { ...ctx, learned: true }, params.min_group);
       if (known || (groupSize >= params.min_group && groupShare >= params.common_share)) continue;
+      if (ctx.peerGroups.usersOf(edgeKey, window.key) >= params.shared_service_users) continue;
       const peer = edge.peerWorkload!;
       const w = window.workload;
       const devToProd = w.env !== 'prod' && peer.env === 'prod';

@@ -58,17 +58,21 @@ export const dnsTunnel: Detector<typeof defaults> = {
       }
       const history = ctx.baseline.horizon.domainWith(domain, use, window);
       if (history === undefined) continue;
-      const periods: [string, DnsPeriod, [number, number, number]][] = [
-        ['hour', history.hour, [params.hour_min_unique_subdomains, params.hour_min_high_entropy, params.hour_min_tunnel_type_lookups]],
+      const hourly: [number, number, number] = [params.hour_min_unique_subdomains, params.hour_min_high_entropy, params.hour_min_tunnel_type_lookups];
+      // The previous complete hour too, so a tunnel still running is not lost while a new hour fills.
+      const periods: [string, DnsPeriod | undefined, [number, number, number]][] = [
+        ['hour', history.hour, hourly],
+        ['previous hour', history.previousHour, hourly],
         ['day', history.day, [params.day_min_unique_subdomains, params.day_min_high_entropy, params.day_min_tunnel_type_lookups]],
       ];
       for (const [name, p, [minUnique, minRandom, minTunnel]] of periods) {
+        if (p === undefined) continue;
         if (p.uniqueNames < minUnique) continue;
         const count = 1 + (p.highEntropyNames >= minRandom ? 1 : 0) + (p.tunnelTypeLookups >= minTunnel ? 1 : 0);
         if (count < 2) continue;
         // How far past the thresholds it is: names, and the stronger of the other two signals.
         const margin = Math.min(p.uniqueNames / minUnique, Math.max(p.highEntropyNames / minRandom, p.tunnelTypeLookups / minTunnel));
-        const span = name === 'hour' ? 'in the last clock hour' : 'in the last 12–24 hours';
+        const span = name === 'hour' ? 'in this clock hour' : name === 'previous hour' ? 'in the previous clock hour' : 'in the last 12–24 hours';
         out.push(finding(this, window, {
           peer: domain,
           severity: count === 3 || margin >= 3 ? 'critical' : 'warning',
@@ -76,7 +80,7 @@ export const dnsTunnel: Detector<typeof defaults> = {
           startsAt: p.since ?? window.start,
           summary: `${who(window)} looked up ~${p.uniqueNames} distinct names under ${domain} ${span} (~${p.highEntropyNames} long random labels, ${p.tunnelTypeLookups} TXT/NULL lookups, ${p.nxdomain} NXDOMAIN), a few a window: a slow DNS tunnel, e.g. ${use.example}`,
           evidence: {
-            domain, path: `long-horizon-${name}`, period: name, since: p.since === undefined ? undefined : new Date(p.since).toISOString(),
+            domain, path: name === 'day' ? 'long-horizon-day' : 'long-horizon-hour', period: name, since: p.since === undefined ? undefined : new Date(p.since).toISOString(),
             lookups: p.lookups, uniqueSubdomains: p.uniqueNames, highEntropyNames: p.highEntropyNames, tunnelTypeLookups: p.tunnelTypeLookups, nxdomain: p.nxdomain,
             thresholds: { uniqueSubdomains: minUnique, highEntropyNames: minRandom, tunnelTypeLookups: minTunnel }, signals: count,
             window: { lookups: use.queries, uniqueSubdomains: use.subdomains.size, highEntropyLookups: use.highEntropy, tunnelTypeLookups: use.tunnelTypes }, example: use.example,

@@ -10,12 +10,18 @@ const defaults = {
   /** A role whose workloads at least this often use the metadata API may keep using it. */
   common_share: 0.5,
   min_group: 3,
+  /**
+   * Denied attempts in one window that make a finding: a blocked SDK probing for credentials
+   * now and then is the policy working; a loop hammering it is someone looking.
+   */
+  min_denied_attempts: 10,
 };
 
 /**
  * Pods reaching the cloud metadata API (T1552.005): the classic way from a compromised pod to
  * the node's cloud credentials. Quiet for workloads that always did it (learned edge) and for
- * roles where it is the norm (e.g. node agents), loud otherwise, even before learning.
+ * roles where it is the norm (e.g. node agents), and for the odd denied probe of a cloud SDK
+ * (the policy works); loud otherwise, even before learning.
  */
 export const metadataApi: Detector<typeof defaults> = {
   name: 'metadata-api',
@@ -32,6 +38,7 @@ export const metadataApi: Detector<typeof defaults> = {
       const { share, members } = ctx.peerGroups.share(window.workload.role, edgeKey, window.key);
       if (members >= params.min_group && share >= params.common_share) continue;
       const denied = edge.denied === edge.connections;
+      if (denied && edge.denied < params.min_denied_attempts) continue;
       out.push(finding(this, window, {
         peer: `${target}:${edge.port}`,
         severity: denied ? 'warning' : 'critical',

@@ -11,6 +11,8 @@ const defaults = {
   min_score: 0.6,
   /** Score at which a new edge is critical. */
   critical_score: 0.85,
+  /** Other workloads (any role) using the same peer and port that make it a shared service (a registry, a cache): one more client is not news. */
+  shared_service_users: 3,
 };
 
 /** How much a target matters: data stores and control planes most. */
@@ -27,8 +29,10 @@ function sensitivity(edge: EdgeUse): { weight: number; why: string } {
 /**
  * A new east-west edge after learning (T1021 / T1210): a workload starts talking to an
  * in-cluster peer it never used, which its role's peers do not use either, weighted by how
- * sensitive the target is. Sensitive ports and cross-environment edges have their own
- * detectors; gateways and system workloads legitimately meet new peers and are exempt.
+ * sensitive the target is. A peer that several other workloads of any role already use (a
+ * registry, a shared cache) is a shared service, not a new path. Sensitive ports and
+ * cross-environment edges have their own detectors; gateways and system workloads
+ * legitimately meet new peers and are exempt.
  */
 export const newEastWestEdge: Detector<typeof defaults> = {
   name: 'new-east-west-edge',
@@ -46,6 +50,8 @@ export const newEastWestEdge: Detector<typeof defaults> = {
       if (edge.peerWorkload?.role === 'system' && (edge.port === 53 || edge.port === 9153)) continue;
       const { novelty, groupShare, groupSize } = edgeNovelty(edgeKey, ctx, params.min_group);
       if (novelty === 0) continue;
+      const users = ctx.peerGroups.usersOf(edgeKey, window.key);
+      if (users >= params.shared_service_users) continue;
       const target = sensitivity(edge);
       const score = novelty * target.weight;
       if (score < params.min_score) continue;
@@ -58,7 +64,7 @@ export const newEastWestEdge: Detector<typeof defaults> = {
         evidence: {
           port: edge.port, protocol: edge.protocol, connections: edge.connections, denied: edge.denied, bytesOut: edge.bytesOut,
           targetRole: edge.peerWorkload?.role, targetSensitivity: target.weight, roleShare: Math.round(groupShare * 100) / 100, roleGroupSize: groupSize,
-          knownPeers: ctx.baseline.peers.size, baselineWindows: ctx.baseline.windows,
+          knownPeers: ctx.baseline.peers.size, baselineWindows: ctx.baseline.windows, otherUsers: users,
         },
       }));
     }

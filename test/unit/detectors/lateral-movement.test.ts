@@ -148,14 +148,18 @@ describe('cross-environment', () => {
 });
 
 describe('metadata-api', () => {
-  it('flags 169.254.169.254 from a pod that never used it; a denied attempt is a warning', () => {
+  it('flags 169.254.169.254 from a pod that never used it; a burst of denied attempts is a warning, a blocked SDK probe nothing', () => {
     const ctx = learned(notebook, 10, usual);
     const win = ctx.next();
     edge(win, { peer: '169.254.169.254', ip: '169.254.169.254', peerKind: 'private', port: 80 });
     expect(metadataApi.evaluate(win, ctx, metadataApi.defaults)).toMatchObject([{ technique: 'T1552.005', severity: 'critical', category: 'credential-access' }]);
-    const denied = ctx.next();
-    edge(denied, { peer: '169.254.169.254', ip: '169.254.169.254', peerKind: 'private', port: 80, connections: 2, denied: 2 });
-    expect(metadataApi.evaluate(denied, ctx, metadataApi.defaults)).toMatchObject([{ severity: 'warning' }]);
+    const attempts = (n: number) => {
+      const denied = ctx.next();
+      edge(denied, { peer: '169.254.169.254', ip: '169.254.169.254', peerKind: 'private', port: 80, connections: n, denied: n });
+      return metadataApi.evaluate(denied, ctx, metadataApi.defaults);
+    };
+    expect(attempts(metadataApi.defaults.min_denied_attempts)).toMatchObject([{ severity: 'warning' }]);
+    expect(attempts(metadataApi.defaults.min_denied_attempts - 1)).toEqual([]);
   });
 
   it('is quiet for a workload that always used it', () => {

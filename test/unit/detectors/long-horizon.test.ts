@@ -79,7 +79,8 @@ describe('beaconing over hours (RITA-style)', () => {
     expect(evidence.score).toBeGreaterThanOrEqual(beaconing.defaults.long_min_score);
     expect(evidence.contacts).toBeGreaterThanOrEqual(36);
     expect(evidence.bytesPerConnection).toBe(1_100);
-    expect(Object.keys(evidence.scores)).toEqual(['timing', 'intervalSkew', 'intervalDispersion', 'coverage', 'size', 'sizeSkew', 'sizeDispersion', 'smallness']);
+    expect(Object.keys(evidence.scores)).toEqual(['timing', 'intervalSkew', 'intervalDispersion', 'coverage', 'connectionCounts', 'size', 'sizeSkew', 'sizeDispersion', 'smallness']);
+    expect(evidence.dispersionIndex).toBeLessThan(0.5); // clockwork: far below random calls' 1
     // Windows without a call break the streak the window path needs.
     const streakOnly = { ...beaconing.defaults, long_min_span_minutes: 1e9 };
     expect(beaconing.evaluate(win, ctx, streakOnly)).toEqual([]);
@@ -183,6 +184,15 @@ describe('slow DNS tunnelling over hours', () => {
     expect(evidence.uniqueSubdomains).toBeGreaterThan(0.95 * windows * 15);
     expect(evidence.uniqueSubdomains).toBeLessThan(1.05 * windows * 15);
     expect(evidence.highEntropyNames).toBeGreaterThan(0.95 * windows * 15);
+  });
+
+  it('keeps firing while a new clock hour fills, on the complete previous hour', () => {
+    // 08:00–09:05: the hour of 09:00 holds 30 names, the one before 180.
+    const { ctx, win } = judgeAt(LEARN + 13, (w, i) => { resolver(w); if (i >= LEARN) tunnel(w, 15); });
+    expect(dnsTunnel.evaluate(win, ctx, dnsTunnel.defaults)).toMatchObject([{ peer: 'exfil-tunnel.net', startsAt: win.start - 13 * MIN5, evidence: { path: 'long-horizon-hour', period: 'previous hour', tunnelTypeLookups: 180 } }]);
+    // Not an hour that is over: 08:00–08:45 and then 10:05.
+    const gap = judgeAt(LEARN + 25, (w, i) => { resolver(w); if ((i >= LEARN && i < LEARN + 10) || i === LEARN + 25) tunnel(w, 15); });
+    expect(dnsTunnel.evaluate(gap.win, gap.ctx, dnsTunnel.defaults)).toEqual([]);
   });
 
   it.each([[90, 0], [110, 1]])('needs two signals: 200 names an hour, %i of them long random labels → %i findings', (randomNames, expected) => {
