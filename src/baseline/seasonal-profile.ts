@@ -37,16 +37,18 @@ export class SeasonalProfile {
   }
 
   /**
-   * The busiest window seen at this hour of the day and at this hour of the week (0 when
-   * none), and the one to expect: the hour of the week's once a whole week has been seen (a
+   * The busiest window seen at this hour of the day and at this hour of the week, or the hour
+   * either side (0 when none), and the one to expect: the hour of the week's once a whole week has been seen (a
    * Sunday peak is not Wednesday's), else the hour of the day's.
    */
   peakAt(at: number): { hourOfDay: number; hourOfWeek: number; expected: number; weekSeen: boolean } {
     const day = Math.floor(at / DAY_MS);
     const fade = 0.5 ** (Math.max(0, day - this.day) / HALF_LIFE_DAYS);
     const { hourOfDay, hourOfWeek } = slots(at);
-    const daily = this.peaks[hourOfDay]! * fade;
-    const weekly = this.peaks[HOURS_OF_DAY + hourOfWeek]! * fade;
+    // The hour before and after count too: a nightly job that starts at 01:55 one night and
+    // 02:00 the next is the same job.
+    const daily = Math.max(this.peaks[hourOfDay]!, this.peaks[(hourOfDay + 23) % HOURS_OF_DAY]!, this.peaks[(hourOfDay + 1) % HOURS_OF_DAY]!) * fade;
+    const weekly = Math.max(this.peaks[HOURS_OF_DAY + hourOfWeek]!, this.peaks[HOURS_OF_DAY + ((hourOfWeek + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK)]!, this.peaks[HOURS_OF_DAY + ((hourOfWeek + 1) % HOURS_OF_WEEK)]!) * fade;
     const weekSeen = this.since !== 0 && day - this.since >= 7;
     return { hourOfDay: daily, hourOfWeek: weekly, expected: weekSeen ? weekly : daily, weekSeen };
   }

@@ -1,22 +1,38 @@
 import { largestPull } from '../baseline/bulk-pulls.ts';
 import { bytes, finding, who } from './finding.ts';
-import { mayJudgeNovelty } from './edge-novelty.ts';
 import type { Detector, DetectorContext } from './types.ts';
 
 const defaults = {
   /** Bytes pulled from one data source in one window that count as a bulk pull. */
   min_bytes: 500_000_000,
-  /** Times the workload's own norm (its largest pull per window, decayed over a week). */
+  /** Times the workload's own norm (its largest pull per window, decayed over a week), from a source it already pulls from. */
   factor: 10,
-  /** A source this share of the role's other workloads pull from is the role's normal supply (weights at rollout). */
+  /**
+   * A source this share of the role's other workloads pull from is the role's normal supply
+   * (weights at rollout), for a workload younger than own_history_hours. An older one is
+   * judged on its own habits: a source new to it is news unless nearly all of its role
+   * (`role_wide_share`) uses it — a pre-training job is not a fine-tuning sweep because both
+   * are "training".
+   */
   common_share: 0.3,
+  role_wide_share: 0.8,
   min_group: 3,
+  /** Or this many of them, whatever their share: the role's supply for a workload with no day of its own. */
+  role_users: 2,
+  /**
+   * History (hours) a workload needs before its own pulls are its norm: pulls follow daily
+   * rhythms (rollouts, nightly jobs), which a few hours do not show. A younger workload is
+   * judged against its role, once the role has this much history.
+   */
+  own_history_hours: 24,
 };
 
 /**
  * Data staging (T1074 / T1530 / T1213): a workload pulls in bulk from a data store, registry or
  * object store, far above what it ever pulls and from a source its role does not commonly
- * use — a trainer that never pulls copying the model weights out of the registry. Collection
+ * use — a trainer that never pulls copying the model weights out of the registry. A workload
+ * with less than a day of history is judged against its role instead, and not at all before
+ * the role has a day. Collection
  * is often the first visible step of theft; an exfiltration within a day links to it (see
  * BulkPulls.stagedBefore in the exfiltration detectors' evidence).
  */
@@ -27,14 +43,23 @@ export const dataStaging: Detector<typeof defaults> = {
   defaults,
   evaluate(window, ctx, params) {
     const role = window.workload.role;
-    if (role === 'system' || role === 'gateway' || role === 'data' || !mayJudgeNovelty(ctx)) return [];
+    if (role === 'system' || role === 'gateway' || role === 'data') return [];
     const pull = largestPull(window);
     if (pull === undefined || pull.bytes < params.min_bytes) return [];
+    const historyMs = params.own_history_hours * 3_600_000;
+    const ownDay = window.start - ctx.baseline.firstSeen >= historyMs;
+    const roleSince = ctx.peerGroups.roleSince(role);
+    if (!ownDay && (roleSince === undefined || window.start - roleSince < historyMs)) return [];
     const norm = ctx.baseline.pulls.normAsOf(window.start);
-    if (pull.bytes < params.factor * norm) return [];
-    const { share, members } = ctx.peerGroups.share(role, pull.edgeKey, window.key);
-    if (members >= params.min_group && share >= params.common_share) return [];
     const known = ctx.baseline.peers.has(pull.edgeKey);
+    // From a source it already pulls from, only far above its norm; from one it never used
+    // (the trainer that never touches the model store), any bulk pull.
+    if (known && pull.bytes < params.factor * norm) return [];
+    const { share, members } = ctx.peerGroups.share(role, pull.edgeKey, window.key);
+    const roleUsers = Math.round(share * members);
+    if (members >= params.min_group && share >= (ownDay ? params.role_wide_share : params.common_share)) return [];
+    // Without a day of its own, the role vouches for its usual sources (weights at a rollout).
+    if (!ownDay && roleUsers >= params.role_users) return [];
     return [finding(this, window, {
       peer: pull.from,
       technique: pull.from.includes('registry') || pull.from.includes('minio') ? 'T1530' : 'T1074',

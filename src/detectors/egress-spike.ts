@@ -1,7 +1,7 @@
 import { robust, robustScore } from '../baseline/series.ts';
 import { stagingLink } from './data-staging.ts';
 import { bytes, finding, who } from './finding.ts';
-import type { Detector, DetectorContext } from './types.ts';
+import type { Detector } from './types.ts';
 
 const defaults = {
   /** Never alert below this many external bytes in one window (the absolute floor). */
@@ -18,17 +18,11 @@ const defaults = {
   established_factor: 12,
 };
 
-/** A destination the workload has used for at least a day, in several windows. */
-function establishedDestination(ctx: DetectorContext, edgeKey: string, at: number): boolean {
-  const memory = ctx.baseline.peers.get(edgeKey);
-  return memory !== undefined && memory.windows >= 3 && at - memory.first >= 86_400_000;
-}
-
 /**
  * External bytes out far above the workload's own baseline (T1041 / T1567 / T1537): a robust
  * score against its history, a multiple of its usual busy windows, of its hour of day's mean
- * and of its seasonal peak (the busiest window at this hour of the week once a week has been
- * seen, of the day before that) — a
+ * of its seasonal peak (the busiest window at this hour of the week once a week has been seen,
+ * of the day before that) and of the busiest window its main destination already took — a
  * bigger multiple when the bytes go to an established destination — and an absolute floor so small workloads do not alert on kilobytes.
  */
 export const egressSpike: Detector<typeof defaults> = {
@@ -47,9 +41,14 @@ export const egressSpike: Detector<typeof defaults> = {
     const peak = ctx.baseline.seasonal.peakAt(window.start);
     let top = { peer: 'external', bytes: 0, edgeKey: '' };
     for (const [edgeKey, edge] of window.edges) if (edge.peerKind === 'public' && edge.bytesOut > top.bytes) top = { peer: edge.peer, bytes: edge.bytesOut, edgeKey };
-    const established = top.bytes >= observed / 2 && establishedDestination(ctx, top.edgeKey, window.start);
+    const destination = ctx.baseline.peers.get(top.edgeKey);
+    const mostly = top.bytes >= observed / 2;
+    const established = mostly && destination !== undefined && destination.windows >= 3 && window.start - destination.first >= 86_400_000;
     const factor = established ? params.established_factor : params.factor;
-    const usual = Math.max(history.p95, hourMean, peak.expected);
+    // What this destination already took in one window: a 5 GB checkpoint every few hours to
+    // the bucket that took one before is its habit, at whatever hour.
+    const destinationPeak = mostly && destination !== undefined ? destination.peakBytesOut : 0;
+    const usual = Math.max(history.p95, hourMean, peak.expected, destinationPeak);
     if (z < params.min_score || observed < factor * usual) return [];
     const staged = stagingLink(ctx, window.start);
     return [finding(this, window, {
@@ -58,7 +57,7 @@ export const egressSpike: Detector<typeof defaults> = {
       severity: observed >= 10 * Math.max(history.p95, params.min_bytes) || staged !== undefined ? 'critical' : 'warning',
       score: Math.min(1, 0.5 + z / 40),
       summary: `${who(window)} sent ${bytes(observed)} outside the cluster in ${Math.round((window.end - window.start) / 60000)} min, mostly to ${top.peer} (usual busy window ${bytes(history.p95)}, median ${bytes(history.median)})`,
-      evidence: { externalBytesOut: observed, topDestination: top.peer, topDestinationBytes: top.bytes, baselineMedian: history.median, baselineMad: history.mad, baselineP95: history.p95, baselineWindows: history.n, hourOfDayMean: Math.round(hourMean), hourOfDayPeak: Math.round(peak.hourOfDay), hourOfWeekPeak: Math.round(peak.hourOfWeek), weekSeen: peak.weekSeen, establishedDestination: established, factor, robustZ: Math.round(z * 10) / 10, ...staged },
+      evidence: { externalBytesOut: observed, topDestination: top.peer, topDestinationBytes: top.bytes, baselineMedian: history.median, baselineMad: history.mad, baselineP95: history.p95, baselineWindows: history.n, hourOfDayMean: Math.round(hourMean), hourOfDayPeak: Math.round(peak.hourOfDay), hourOfWeekPeak: Math.round(peak.hourOfWeek), weekSeen: peak.weekSeen, establishedDestination: established, destinationPeak: Math.round(destinationPeak), factor, robustZ: Math.round(z * 10) / 10, ...staged },
     })];
   },
 };

@@ -2,6 +2,7 @@ import { registeredDomain } from '../baseline/dns-name.ts';
 import type { Finding } from '../model/alert.ts';
 import { mayJudgeNovelty } from './edge-novelty.ts';
 import { bytes, finding, who } from './finding.ts';
+import { firstUse } from './new-external-upload.ts';
 import type { Detector, DetectorContext } from './types.ts';
 
 const defaults = {
@@ -10,14 +11,6 @@ const defaults = {
   /** Role groups smaller than this cannot vouch for a domain. */
   min_group: 3,
 };
-
-/** When the workload first connected to `peer` on any port (Infinity: never). */
-function firstUsed(ctx: DetectorContext, peer: string): number {
-  const prefix = `${peer}|`;
-  let first = Number.POSITIVE_INFINITY;
-  for (const key of ctx.baseline.peers.keys()) if (key.startsWith(prefix)) first = Math.min(first, ctx.baseline.peers.get(key)!.first);
-  return first;
-}
 
 /** Why a name is fine for the workload, or undefined when it is not. */
 function allowedBy(fqdn: string, ctx: DetectorContext, params: typeof defaults, allowlist: (fqdn: string) => boolean): string | undefined {
@@ -30,7 +23,7 @@ function allowedBy(fqdn: string, ctx: DetectorContext, params: typeof defaults, 
     const learnedUntil = ctx.baseline.firstSeen + ctx.settings.learningMs;
     const resolved = ctx.baseline.domains.get(domain);
     if (resolved !== undefined && resolved.first < learnedUntil) return 'workload';
-    if (firstUsed(ctx, fqdn) < learnedUntil) return 'workload';
+    if (firstUse(ctx.baseline, fqdn) < learnedUntil) return 'workload';
   }
   // The role's learned profile: what the other workloads of the role commonly use.
   const { share, members } = ctx.peerGroups.share(ctx.baseline.workload.role, `dns:${domain}`, ctx.baseline.key);

@@ -13,6 +13,8 @@ const defaults = {
   critical_score: 0.85,
   /** Other workloads (any role) using the same peer and port that make it a shared service (a registry, a cache): one more client is not news. */
   shared_service_users: 3,
+  /** Other workloads of the role using it that make it the role's (a rollout or release adopting a new source), whatever their share. */
+  role_users: 2,
 };
 
 /** How much a target matters: data stores and control planes most. */
@@ -51,7 +53,7 @@ export const newEastWestEdge: Detector<typeof defaults> = {
       const { novelty, groupShare, groupSize } = edgeNovelty(edgeKey, ctx, params.min_group);
       if (novelty === 0) continue;
       const users = ctx.peerGroups.usersOf(edgeKey, window.key);
-      if (users >= params.shared_service_users) continue;
+      if (users >= params.shared_service_users || Math.round(groupShare * groupSize) >= params.role_users) continue;
       const target = sensitivity(edge);
       const score = novelty * target.weight;
       if (score < params.min_score) continue;

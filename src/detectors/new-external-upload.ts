@@ -15,6 +15,14 @@ const defaults = {
   min_group: 3,
 };
 
+/** When the workload first used `peer`, on any port (Infinity: never). */
+export function firstUse(baseline: WorkloadBaseline, peer: string): number {
+  const prefix = `${peer}|`;
+  let first = Number.POSITIVE_INFINITY;
+  for (const key of baseline.peers.keys()) if (key.startsWith(prefix)) first = Math.min(first, baseline.peers.get(key)!.first);
+  return first;
+}
+
 /** Whether the workload ever used `peer`, on any port. */
 export function knownPeer(baseline: WorkloadBaseline, peer: string): boolean {
   const prefix = `${peer}|`;

@@ -34,6 +34,8 @@ export interface DetectionSettingsConfig {
 
 const CLOUD_STORAGE = ['storage.googleapis.com', '*.storage.googleapis.com', 's3.amazonaws.com', '*.s3.amazonaws.com', 's3.*.amazonaws.com', '*.s3.*.amazonaws.com', '*.blob.core.windows.net', '*.r2.cloudflarestorage.com'];
 const MODEL_HUBS = ['huggingface.co', '*.huggingface.co', '*.hf.co', 'cdn-lfs.huggingface.co'];
+/** Public training-data hosts that pre-training and data-preparation jobs read. */
+const PUBLIC_DATASETS = ['commoncrawl.org', '*.commoncrawl.org', 'dl.fbaipublicfiles.com', 'zenodo.org', '*.zenodo.org', 'storage.kaggle.com', '*.kaggle.com'];
 const PACKAGES = ['pypi.org', 'files.pythonhosted.org', 'registry-1.docker.io', 'auth.docker.io', 'production.cloudflare.docker.com', 'ghcr.io', '*.pkg.dev', 'quay.io', '*.quay.io', 'download.pytorch.org', 'conda.anaconda.org', 'repo.anaconda.com'];
 /** ML SaaS that training and serving report to: experiment tracking, model and feature platforms. */
 const ML_SAAS = ['wandb.ai', '*.wandb.ai', 'wandb.me', 'comet.com', '*.comet.com', '*.comet.ml', '*.neptune.ai', '*.cloud.databricks.com', '*.azuredatabricks.net', 'api.clear.ml', '*.clear.ml', 'nvcr.io', '*.nvcr.io', '*.ngc.nvidia.com'];
@@ -52,7 +54,7 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettingsConfig = {
   // (fqdn-allowlist). Dev/notebook and gateway roles browse by design and have no list; set
   // `detection.allowlists` to tighten or extend these.
   allowlists: {
-    training: [...CLOUD_STORAGE, ...MODEL_HUBS, ...PACKAGES, ...ML_SAAS, ...OBSERVABILITY, ...CLOUD_IDENTITY, ...IN_CLUSTER],
+    training: [...CLOUD_STORAGE, ...MODEL_HUBS, ...PUBLIC_DATASETS, ...PACKAGES, ...ML_SAAS, ...OBSERVABILITY, ...CLOUD_IDENTITY, ...IN_CLUSTER],
     inference: [...CLOUD_STORAGE, ...MODEL_HUBS, ...ML_SAAS, ...OBSERVABILITY, ...CLOUD_IDENTITY, ...IN_CLUSTER],
     data: [...CLOUD_STORAGE, ...OBSERVABILITY, ...CLOUD_IDENTITY, ...IN_CLUSTER],
   },

@@ -3,7 +3,7 @@ import { robust } from '../baseline/series.ts';
 import type { WindowStats } from '../baseline/window-stats.ts';
 import type { Finding } from '../model/alert.ts';
 import { bytes, finding, who } from './finding.ts';
-import { knownPeer } from './new-external-upload.ts';
+import { firstUse, knownPeer } from './new-external-upload.ts';
 import type { Detector, DetectorContext } from './types.ts';
 
 const defaults = {
@@ -66,6 +66,10 @@ function streakPath(detector: SlowExfil, window: WindowStats, ctx: DetectorConte
   if (streak < params.min_windows || total < params.min_total_bytes) return undefined;
   // A destination it already used when its baseline was formed is its business as usual.
   if (r.firstSeen - ctx.baseline.firstSeen < 3_600_000 && knownPeer(ctx.baseline, destination)) return undefined;
+  // So is one it has used for a day before this streak began (the bucket of the nightly
+  // backups, getting the Sunday full one).
+  const streakStart = window.start - (streak - 1) * (window.end - window.start);
+  if (streakStart - firstUse(ctx.baseline, destination) >= 86_400_000) return undefined;
   return finding(detector, window, {
     peer: destination,
     severity: total >= 5 * params.min_total_bytes ? 'critical' : 'warning',

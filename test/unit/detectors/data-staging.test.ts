@@ -11,12 +11,14 @@ const minio = workload('minio', 'data', 'prod', 'train-eu', 'data');
 const registry = workload('harbor', 'data', 'prod', 'train-eu', 'registry');
 const fromMinio = (bytesIn: number) => ({ peer: keyOf(minio), peerWorkload: minio, port: 9000, bytesIn, bytesOut: 20_000 });
 const fromRegistry = (bytesIn: number) => ({ peer: keyOf(registry), peerWorkload: registry, port: 443, bytesIn, bytesOut: 20_000 });
+/** A day and an hour of 5-minute windows: enough history for a workload's own pulls to be its norm. */
+const DAY = 300;
 /** A trainer that reads 150 MB of training data from minio every window and never touches the registry. */
 const trainerLife = (win: Parameters<typeof edge>[0]) => edge(win, fromMinio(150 * MB));
 
 describe('data-staging', () => {
   it('flags a bulk pull from a source the workload never used, far above its norm', () => {
-    const ctx = learned(trainer, 100, trainerLife);
+    const ctx = learned(trainer, DAY, trainerLife);
     const win = ctx.next();
     edge(win, fromRegistry(4_000 * MB));
     expect(dataStaging.evaluate(win, ctx, dataStaging.defaults)).toMatchObject([{
@@ -28,7 +30,7 @@ describe('data-staging', () => {
   });
 
   it('needs both the absolute floor and the factor over the norm', () => {
-    const ctx = learned(trainer, 100, trainerLife);
+    const ctx = learned(trainer, DAY, trainerLife);
     const below = ctx.next();
     edge(below, fromRegistry(dataStaging.defaults.min_bytes - 1));
     expect(dataStaging.evaluate(below, ctx, dataStaging.defaults)).toEqual([]);
@@ -44,7 +46,7 @@ describe('data-staging', () => {
   it('is quiet for a source its role commonly pulls from (weights at every rollout), and before anything is learned', () => {
     const infer = workload('llm-infer', 'inference', 'prod', 'infer-eu', 'serve');
     const others = [1, 2, 3].map((i) => workload(`infer-${i}`, 'inference', 'prod', 'infer-eu', 'serve'));
-    const ctx = learned(infer, 100, (win, i) => { if (win.key !== keyOf(infer) && i % 50 === 0) edge(win, fromRegistry(2_000 * MB)); }, { others });
+    const ctx = learned(infer, DAY, (win, i) => { if (win.key !== keyOf(infer) && i % 50 === 0) edge(win, fromRegistry(2_000 * MB)); }, { others });
     const win = ctx.next();
     edge(win, fromRegistry(3_000 * MB));
     expect(dataStaging.evaluate(win, ctx, dataStaging.defaults)).toEqual([]);
@@ -54,8 +56,28 @@ describe('data-staging', () => {
     expect(dataStaging.evaluate(w2, young, dataStaging.defaults)).toEqual([]);
   });
 
+  it('judges a workload with less than a day of history against its role, and nothing before the role has a day', () => {
+    const newJob = workload('ft-sweep-a1', 'training', 'prod', 'train-eu', 'ml-train');
+    const sweeps = [1, 2].map((i) => workload(`ft-sweep-${i}`, 'training', 'prod', 'train-eu', 'ml-train'));
+    // The role has a day: two other sweep jobs pull their base model from the registry; the new job is an hour old.
+    const roleDay = learned(newJob, DAY, (win, i) => { if (win.key !== keyOf(newJob) && i === 10) edge(win, fromRegistry(2_000 * MB)); }, { others: sweeps });
+    roleDay.baseline.firstSeen = roleDay.next().start - 3_600_000;
+    const pull = roleDay.next();
+    edge(pull, fromRegistry(2_300 * MB));
+    expect(dataStaging.evaluate(pull, roleDay, dataStaging.defaults)).toEqual([]);
+    // From minio, which no other training workload pulls from here: staging.
+    const other = roleDay.next();
+    edge(other, fromMinio(2_300 * MB));
+    expect(dataStaging.evaluate(other, roleDay, dataStaging.defaults)).toHaveLength(1);
+    // The same pull on the platform's first day: nothing is judged yet.
+    const firstDay = learned(newJob, 100, () => {}, { others: sweeps });
+    const early = firstDay.next();
+    edge(early, fromMinio(2_300 * MB));
+    expect(dataStaging.evaluate(early, firstDay, dataStaging.defaults)).toEqual([]);
+  });
+
   it('links the exfiltration that follows within a day, and not one after it', () => {
-    const ctx = learned(trainer, 100, trainerLife);
+    const ctx = learned(trainer, DAY, trainerLife);
     const pull = ctx.next();
     edge(pull, fromRegistry(4_000 * MB));
     updateBaseline(ctx.baseline, pull);

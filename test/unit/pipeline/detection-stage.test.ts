@@ -55,8 +55,8 @@ describe('DetectionStage', () => {
     await s.process([...normalLife(), flow(at, notebook, registry, { dstPort: 8080, bytesToSrc: 5e9 }), flow(at, notebook, { ...privateIp('10.0.0.12'), kind: 'host', workload: 'node-1', cluster: 'dev-us' }, { dstPort: 22 })]);
     await s.close();
     const detectors = sink.alerts.map((a) => a.detector).sort();
-    // 5 GB pulled from a registry it never used is data staging too.
-    expect(detectors).toEqual(['cross-environment', 'data-staging', 'sensitive-port']);
+    // (Data staging needs a day of history: the 5 GB pull is not judged 8 hours in.)
+    expect(detectors).toEqual(['cross-environment', 'sensitive-port']);
     expect(sink.alerts.find((a) => a.detector === 'cross-environment')).toMatchObject({ severity: 'critical', peer: '*', evidence: { sourceEnv: 'dev', targetEnv: 'prod', targets: [{ peer: 'prod-eu/model-registry/registry', ports: [8080] }] } });
     expect(sink.alerts.find((a) => a.detector === 'sensitive-port')).toMatchObject({ technique: 'T1021.004', peer: '*', evidence: { targets: [{ peer: 'dev-us//node-1', ports: [22] }] } });
   });
