@@ -42,3 +42,12 @@ export function entropy(text: string): number {
   }
   return bits;
 }
+
+/**
+ * Registered domains that only resolver search paths produce (`cluster.local`,
+ * `compute.internal`, `*.local`): with ndots:5 every external name is first tried under them
+ * and fails, so their NXDOMAINs are noise, not a workload failing to find its C2.
+ */
+export function isSearchPathDomain(domain: string): boolean {
+  return domain === 'cluster.local' || domain === 'local' || domain === 'internal' || domain.endsWith('.local') || domain.endsWith('.internal') || domain.endsWith('.svc');
+}

@@ -1,6 +1,7 @@
 import type { EndpointKind } from '../model/endpoint.ts';
 import type { Workload } from '../model/workload.ts';
 import { BoundedSet } from './bounded.ts';
+import { isSearchPathDomain } from './dns-name.ts';
 
 /** Caps on what one workload's window may hold; beyond them values are only counted. */
 export const WINDOW_LIMITS = { edges: 2_048, targets: 512, portsPerTarget: 4_096, clients: 4_096, domains: 512, labelsPerDomain: 2_048 };
@@ -121,4 +122,16 @@ export function fanOut(window: WindowStats): number {
   const peers = new Set<string>();
   for (const edge of window.edges.values()) peers.add(edge.peer);
   return peers.size + window.edgeOverflow;
+}
+
+/** NXDOMAIN answers of the window outside resolver search paths, and the domains that failed. */
+export function externalNxdomain(window: WindowStats): { nxdomain: number; failing: string[] } {
+  let nxdomain = 0;
+  const failing: string[] = [];
+  for (const [domain, use] of window.domains) {
+    if (use.nxdomain === 0 || isSearchPathDomain(domain)) continue;
+    nxdomain += use.nxdomain;
+    failing.push(domain);
+  }
+  return { nxdomain, failing };
 }

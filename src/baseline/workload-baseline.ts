@@ -5,7 +5,7 @@ import { SeasonalProfile, type SeasonalProfileSnapshot } from './seasonal-profil
 import { DEFAULT_HALF_LIFE, SketchSet, TYPED_ARRAY_OVERHEAD } from './quantile-sketch.ts';
 import { PeerTable, type PeerTableSnapshot } from './peer-table.ts';
 import { pushSeries, type Series } from './series.ts';
-import { fanOut, type WindowStats } from './window-stats.ts';
+import { externalNxdomain, fanOut, type WindowStats } from './window-stats.ts';
 
 export type { PeerMemory } from './peer-table.ts';
 
@@ -140,7 +140,8 @@ export function updateBaseline(b: WorkloadBaseline, w: WindowStats): void {
   }
   if (w.dnsQueries > 0) {
     pushSeries(b.dnsQueries, w.dnsQueries);
-    pushSeries(b.dnsNxdomain, w.dnsNxdomain);
+    // Search-path misses are every ndots:5 client's noise: the series counts the others.
+    pushSeries(b.dnsNxdomain, externalNxdomain(w).nxdomain);
   }
   // Before the peers learn the window: the horizon tracks only destinations they did not know.
   b.horizon.update(w, b.firstSeen, b.peers);

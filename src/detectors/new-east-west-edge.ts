@@ -1,3 +1,4 @@
+import { isDataSource, STAGING } from '../baseline/bulk-pulls.ts';
 import type { EdgeUse, WindowStats } from '../baseline/window-stats.ts';
 import type { Finding } from '../model/alert.ts';
 import { edgeNovelty, isEastWest } from './edge-novelty.ts';
@@ -50,6 +51,9 @@ export const newEastWestEdge: Detector<typeof defaults> = {
       // Attempts the policy refused are the denied-burst detector's business.
       if (edge.denied === edge.connections) continue;
       if (edge.peerWorkload?.role === 'system' && (edge.port === 53 || edge.port === 9153)) continue;
+      // A bulk pull from a data store is collection, judged by data-staging against the
+      // workload's own pulls (a rollout fetching its weights is not lateral movement).
+      if (isDataSource(edge) && edge.bytesIn >= STAGING.minBytes) continue;
       const { novelty, groupShare, groupSize } = edgeNovelty(edgeKey, ctx, params.min_group);
       if (novelty === 0) continue;
       const users = ctx.peerGroups.usersOf(edgeKey, window.key);

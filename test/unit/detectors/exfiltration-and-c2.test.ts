@@ -185,6 +185,22 @@ describe('nxdomain-burst', () => {
     burst(win, domains, each);
     expect(nxdomainBurst.evaluate(win, ctx, nxdomainBurst.defaults)).toHaveLength(expected);
   });
+
+  it('leaves out ndots:5 search-path misses, in the window and in the baseline', () => {
+    // Every external name first tried under the search path: ~70 NXDOMAIN a window.
+    const searchPath = (win: Parameters<typeof domain>[0]) => {
+      domain(win, 'cluster.local', { queries: 50, nxdomain: 50 });
+      domain(win, 'compute.internal', { queries: 20, nxdomain: 20 });
+    };
+    const ctx = learned(trainer, 100, searchPath);
+    const quiet = ctx.next();
+    searchPath(quiet);
+    expect(nxdomainBurst.evaluate(quiet, ctx, nxdomainBurst.defaults)).toEqual([]);
+    const dga = ctx.next();
+    searchPath(dga);
+    burst(dga, 30, 2);
+    expect(nxdomainBurst.evaluate(dga, ctx, nxdomainBurst.defaults)).toMatchObject([{ evidence: { nxdomain: 60, searchPathNxdomain: 70, failingDomains: 30 } }]);
+  });
 });
 
 describe('beaconing', () => {

@@ -111,6 +111,41 @@ describe('new-east-west-edge', () => {
     expect(findings[0]).toMatchObject({ severity: 'critical', evidence: { targetRole: 'data' } });
   });
 
+  it('leaves a bulk pull from a data store to data-staging (a rollout fetching its weights)', () => {
+    const ctx = learned(cache, 100, () => {});
+    const pull = ctx.next();
+    edge(pull, { peer: keyOf(postgres), peerWorkload: postgres, port: 5432, bytesIn: 2_000_000_000 });
+    expect(newEastWestEdge.evaluate(pull, ctx, newEastWestEdge.defaults)).toEqual([]);
+    const read = ctx.next();
+    edge(read, { peer: keyOf(postgres), peerWorkload: postgres, port: 5432, bytesIn: 80_000_000 });
+    expect(newEastWestEdge.evaluate(read, ctx, newEastWestEdge.defaults)).toHaveLength(1);
+  });
+
+  it('is quiet for a shared service several workloads already use, and for an edge two role peers adopted', () => {
+    const others = [1, 2, 3].map((i) => workload(`svc-${i}`, 'other', 'dev', 'dev-us', `team-${i}`));
+    const registry = workload('harbor', 'data', 'dev', 'dev-us', 'registry');
+    const toRegistry = (win: Parameters<typeof edge>[0]) => edge(win, { peer: keyOf(registry), peerWorkload: registry, port: 8080 });
+    const shared = learned(cache, 100, (win) => { if (win.key !== keyOf(cache)) toRegistry(win); }, { others });
+    const w1 = shared.next();
+    toRegistry(w1);
+    expect(newEastWestEdge.evaluate(w1, shared, newEastWestEdge.defaults)).toEqual([]);
+    // Only two other users, both of the role: not a shared service, but the role's (a release adopting it).
+    const peers = [1, 2].map((i) => workload(`cache-${i}`, 'inference', 'dev', 'dev-us', 'ml'));
+    const adopters = new Set(peers.map(keyOf));
+    const idle = Array.from({ length: 8 }, (_, i) => workload(`idle-${i}`, 'inference', 'dev', 'dev-us', 'ml2'));
+    const adopted = learned(cache, 100, (win) => { if (adopters.has(win.key)) toRegistry(win); }, { others: [...peers, ...idle] });
+    const w2 = adopted.next();
+    toRegistry(w2);
+    expect(adopted.peerGroups.share('inference', `${keyOf(registry)}|8080|tcp`, keyOf(cache))).toEqual({ share: 0.2, members: 10 });
+    expect(newEastWestEdge.evaluate(w2, adopted, newEastWestEdge.defaults)).toEqual([]);
+    // One adopter only: news.
+    adopters.delete(keyOf(peers[1]!));
+    const single = learned(cache, 100, (win) => { if (adopters.has(win.key)) toRegistry(win); }, { others: [...peers, ...idle] });
+    const w3 = single.next();
+    toRegistry(w3);
+    expect(newEastWestEdge.evaluate(w3, single, newEastWestEdge.defaults)).toHaveLength(1);
+  });
+
   it('stays quiet while learning, for edges the role shares, and for denied attempts', () => {
     const learning = learned(cache, 100, () => {}, { learned: false });
     const w1 = learning.next();
