@@ -20,11 +20,14 @@ export interface StagedPull {
   norm: number;
 }
 
-/** What makes a pull "far above": the thresholds a following exfiltration is linked with. */
+/**
+ * What makes a pull "far above": the thresholds a following exfiltration is linked with
+ * (from a source the workload never used, any bulk pull; from one it uses, `factor` × norm).
+ */
 export const STAGING = {
   /** Bytes from one source in one window. */
   minBytes: 500_000_000,
-  /** Times the workload's own norm. */
+  /** Times the workload's own norm, from a source it already pulls from. */
   factor: 10,
   /** How long a staged pull links the exfiltration that follows. */
   linkMs: 24 * 3_600_000,
@@ -74,11 +77,13 @@ export class BulkPulls {
     return s !== undefined && at - s.at <= STAGING.linkMs && at >= s.at ? s : undefined;
   }
 
-  update(window: WindowStats): void {
+  /** Folds in a window; `knownSource` tells whether the workload had used the pull's source before it. */
+  update(window: WindowStats, knownSource: (edgeKey: string) => boolean): void {
     const pull = largestPull(window);
     if (pull === undefined) return;
     const norm = this.normAsOf(window.start);
-    if (pull.bytes >= STAGING.minBytes && pull.bytes >= STAGING.factor * norm) this.staged = { bytes: pull.bytes, from: pull.from, at: window.start, norm };
+    const far = !knownSource(pull.edgeKey) || pull.bytes >= STAGING.factor * norm;
+    if (pull.bytes >= STAGING.minBytes && far) this.staged = { bytes: pull.bytes, from: pull.from, at: window.start, norm };
     if (pull.bytes >= norm) {
       this.norm = pull.bytes;
       this.normAt = window.start;

@@ -145,7 +145,7 @@ export function updateBaseline(b: WorkloadBaseline, w: WindowStats): void {
   }
   // Before the peers learn the window: the horizon tracks only destinations they did not know.
   b.horizon.update(w, b.firstSeen, b.peers);
-  b.pulls.update(w);
+  b.pulls.update(w, (edgeKey) => b.peers.has(edgeKey));
   for (const [edgeKey, edge] of w.edges) {
     if (edge.denied === edge.connections) continue; // a denied attempt is not a learned peer
     b.peers.remember(edgeKey, w.start, w.end, edge.bytesOut);

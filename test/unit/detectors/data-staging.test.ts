@@ -91,12 +91,27 @@ describe('data-staging', () => {
     expect(newExternalUpload.evaluate(late, ctx, newExternalUpload.defaults)[0]!.evidence).not.toHaveProperty('stagedBefore');
   });
 
+  it('marks a bulk pull from a never-used source as staged even below 10× the norm, not one from a known source', () => {
+    const pulls = new BulkPulls();
+    const ctx = learned(trainer, 1, () => {});
+    const shards = ctx.next();
+    edge(shards, fromMinio(1_500 * MB));
+    pulls.update(shards, () => false);
+    const again = { ...shards, start: shards.start + MIN5, end: shards.end + MIN5 };
+    pulls.update(again, () => true);
+    expect(pulls.staged).toMatchObject({ at: shards.start });
+    const weights = { ...ctx.next(), start: shards.start + 2 * MIN5, end: shards.end + 2 * MIN5 };
+    edge(weights, fromRegistry(2_400 * MB));
+    pulls.update(weights, (edgeKey) => edgeKey.startsWith(keyOf(minio)));
+    expect(pulls.staged).toMatchObject({ bytes: 2_400 * MB, from: keyOf(registry) });
+  });
+
   it('keeps a norm that decays with a week’s half-life and survives a snapshot', () => {
     const pulls = new BulkPulls();
     const ctx = learned(trainer, 1, () => {});
     const win = ctx.next();
     edge(win, fromMinio(800 * MB));
-    pulls.update(win);
+    pulls.update(win, () => false);
     expect(pulls.normAsOf(win.start)).toBe(800 * MB);
     expect(pulls.normAsOf(win.start + STAGING.halfLifeMs)).toBeCloseTo(400 * MB, -3);
     expect(pulls.staged).toMatchObject({ bytes: 800 * MB, norm: 0 });
