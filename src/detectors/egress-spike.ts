@@ -11,9 +11,10 @@ const defaults = {
   /** The window must also exceed this multiple of the usual busy window (p95), of this hour's mean and of its seasonal peak. */
   factor: 3,
   /**
-   * The multiple when most of it goes to an established destination (used for a day or more,
-   * in several windows): a scheduled job that grew — the Sunday full backup to the bucket the
-   * nightly ones go to — rather than data leaving for somewhere new.
+   * The multiple for a scheduled job: most of the bytes go to an established destination (used
+   * for a day or more, in several windows) at an hour whose seasonal peak dwarfs the
+   * workload's other windows (≥ factor × p95) — the Sunday full backup to the bucket the
+   * nightly ones go to, at their hour. Not for a workload that uploads alike every hour.
    */
   established_factor: 12,
 };
@@ -22,8 +23,9 @@ const defaults = {
  * External bytes out far above the workload's own baseline (T1041 / T1567 / T1537): a robust
  * score against its history, a multiple of its usual busy windows, of its hour of day's mean
  * of its seasonal peak (the busiest window at this hour of the week once a week has been seen,
- * of the day before that) and of the busiest window its main destination already took — a
- * bigger multiple when the bytes go to an established destination — and an absolute floor so small workloads do not alert on kilobytes.
+ * of the day before that) — more than its main destination ever took in a window — a
+ * bigger multiple for a scheduled job (an established destination at an hour that is busy by
+ * schedule) — and an absolute floor so small workloads do not alert on kilobytes.
  */
 export const egressSpike: Detector<typeof defaults> = {
   name: 'egress-spike',
@@ -44,12 +46,13 @@ export const egressSpike: Detector<typeof defaults> = {
     const destination = ctx.baseline.peers.get(top.edgeKey);
     const mostly = top.bytes >= observed / 2;
     const established = mostly && destination !== undefined && destination.windows >= 3 && window.start - destination.first >= 86_400_000;
-    const factor = established ? params.established_factor : params.factor;
+    const scheduled = established && peak.expected >= params.factor * Math.max(history.p95, 1);
+    const factor = scheduled ? params.established_factor : params.factor;
     // What this destination already took in one window: a 5 GB checkpoint every few hours to
-    // the bucket that took one before is its habit, at whatever hour.
+    // the bucket that took one before is its habit, at whatever hour; a spike is more than that.
     const destinationPeak = mostly && destination !== undefined ? destination.peakBytesOut : 0;
-    const usual = Math.max(history.p95, hourMean, peak.expected, destinationPeak);
-    if (z < params.min_score || observed < factor * usual) return [];
+    const usual = Math.max(history.p95, hourMean, peak.expected);
+    if (z < params.min_score || observed < factor * usual || observed <= destinationPeak) return [];
     const staged = stagingLink(ctx, window.start);
     return [finding(this, window, {
       peer: top.peer,
@@ -57,7 +60,7 @@ export const egressSpike: Detector<typeof defaults> = {
       severity: observed >= 10 * Math.max(history.p95, params.min_bytes) || staged !== undefined ? 'critical' : 'warning',
       score: Math.min(1, 0.5 + z / 40),
       summary: `${who(window)} sent ${bytes(observed)} outside the cluster in ${Math.round((window.end - window.start) / 60000)} min, mostly to ${top.peer} (usual busy window ${bytes(history.p95)}, median ${bytes(history.median)})`,
-      evidence: { externalBytesOut: observed, topDestination: top.peer, topDestinationBytes: top.bytes, baselineMedian: history.median, baselineMad: history.mad, baselineP95: history.p95, baselineWindows: history.n, hourOfDayMean: Math.round(hourMean), hourOfDayPeak: Math.round(peak.hourOfDay), hourOfWeekPeak: Math.round(peak.hourOfWeek), weekSeen: peak.weekSeen, establishedDestination: established, destinationPeak: Math.round(destinationPeak), factor, robustZ: Math.round(z * 10) / 10, ...staged },
+      evidence: { externalBytesOut: observed, topDestination: top.peer, topDestinationBytes: top.bytes, baselineMedian: history.median, baselineMad: history.mad, baselineP95: history.p95, baselineWindows: history.n, hourOfDayMean: Math.round(hourMean), hourOfDayPeak: Math.round(peak.hourOfDay), hourOfWeekPeak: Math.round(peak.hourOfWeek), weekSeen: peak.weekSeen, establishedDestination: established, scheduledHour: scheduled, destinationPeak: Math.round(destinationPeak), factor, robustZ: Math.round(z * 10) / 10, ...staged },
     })];
   },
 };

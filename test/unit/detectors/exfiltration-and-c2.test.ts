@@ -72,7 +72,17 @@ describe('egress-spike seasonality', () => {
     // The bucket took 2.4 GB in a window before (Sunday): the same at 14:00 is its habit; 12× that is not.
     expect(egressSpike.evaluate(at(9 * DAY + 14 * 12, 2_400 * MB), days, egressSpike.defaults)).toEqual([]);
     const offHours = egressSpike.evaluate(at(9 * DAY + 14 * 12, 30_000 * MB), days, egressSpike.defaults);
-    expect(offHours).toMatchObject([{ evidence: { establishedDestination: true, factor: 12, destinationPeak: 2_400 * MB } }]);
+    expect(offHours).toMatchObject([{ evidence: { establishedDestination: true, scheduledHour: false, factor: 3, destinationPeak: 2_400 * MB } }]);
+  });
+});
+
+describe('egress-spike to an established destination', () => {
+  it('fires on 5× a trainer’s hourly checkpoints to the same storage: an hour like every other is not a schedule', () => {
+    // 300 MB every hour, 20 MB in between, for two days: storage.googleapis.com is established.
+    const ctx = learned(trainer, 2 * 288, trainerLife);
+    const win = ctx.next();
+    edge(win, { ...gcs, bytesOut: 1_500 * MB });
+    expect(egressSpike.evaluate(win, ctx, egressSpike.defaults)).toMatchObject([{ evidence: { establishedDestination: true, scheduledHour: false, factor: 3 } }]);
   });
 });
 
