@@ -17,6 +17,8 @@ const defaults = {
    * nightly ones go to, at their hour. Not for a workload that uploads alike every hour.
    */
   established_factor: 12,
+  /** A window up to this multiple of the busiest its main destination already took is that destination's habit (checkpoints vary in size). */
+  destination_peak_factor: 1.5,
 };
 
 /**
@@ -49,10 +51,10 @@ export const egressSpike: Detector<typeof defaults> = {
     const scheduled = established && peak.expected >= params.factor * Math.max(history.p95, 1);
     const factor = scheduled ? params.established_factor : params.factor;
     // What this destination already took in one window: a 5 GB checkpoint every few hours to
-    // the bucket that took one before is its habit, at whatever hour; a spike is more than that.
+    // the bucket that took one before is its habit, at whatever hour; a spike is well above that.
     const destinationPeak = mostly && destination !== undefined ? destination.peakBytesOut : 0;
     const usual = Math.max(history.p95, hourMean, peak.expected);
-    if (z < params.min_score || observed < factor * usual || observed <= destinationPeak) return [];
+    if (z < params.min_score || observed < factor * usual || observed <= params.destination_peak_factor * destinationPeak) return [];
     const staged = stagingLink(ctx, window.start);
     return [finding(this, window, {
       peer: top.peer,
