@@ -74,7 +74,8 @@ function streakPath(detector: SlowExfil, window: WindowStats, ctx: DetectorConte
     peer: destination,
     severity: total >= 5 * params.min_total_bytes ? 'critical' : 'warning',
     score: Math.min(1, 0.6 + total / (20 * params.min_total_bytes)),
-    startsAt: r.firstSeen,
+    // The streak's start: the destination may have been met long before (its firstSeen).
+    startsAt: streakStart,
     summary: `${who(window)} has sent ${bytes(total)} to ${destination} over the last ${streak} windows (${bytes(Math.round(total / streak))} per window, never a spike)`,
     evidence: { destination, totalBytes: total, consecutiveWindows: streak, bytesPerWindow: Math.round(total / streak), firstSeen: new Date(r.firstSeen).toISOString() },
   });

@@ -47,7 +47,11 @@ export interface Alert {
   endsAt: string;
   /** `firing` while evidence keeps arriving; `resolved` after the quiet period. */
   status: 'firing' | 'resolved';
-  /** How many findings this alert has absorbed (1 for a new alert). */
+  /**
+   * How many findings this alert has absorbed (1 for a new alert); an incident alert
+   * (`detection.alerts.incident_per_workload`) counts one per window, its findings in
+   * `evidence.findings`.
+   */
   count: number;
   summary: string;
   evidence: Record<string, unknown>;
