@@ -47,8 +47,10 @@ export interface DetectionStageOptions {
   maxOpenWindows?: number;
   /** Called with every record that arrived after its window closed. */
   onLate?: (record: NormalizedRecord) => void;
-  /** Called with every workload window as it closes (metrics read volumes from it). */
-  /** After a window is judged and learned: the baseline (if kept) and how far it is through learning (0..1). */
+  /**
+   * Called with every workload window as it closes, judged and learned (metrics read volumes
+   * from it): its baseline (if kept) and how far that is through learning (0..1).
+   */
   onWindow?: (window: WindowStats, baseline: WorkloadBaseline | undefined, learning: number) => void;
   /** Called with every batch of findings (metrics keep the current anomaly scores). */
   onFindings?: (findings: Finding[]) => void;
