@@ -51,11 +51,13 @@ describe('durable detection state on Kafka', () => {
     const killedAt: number[] = [];
     const readyAfter: number[] = [];
     // Kill points spread over the stream by detection's progress (its watermark, in event
-    // time), each well before the end: about k/9 of the way, plus a random moment (once the input
-    // is in the repartition topic, detection alone runs through the rest in a second or two).
+    // time), each well before the end: about k/12 of the way, plus a random moment (once the
+    // input is in the repartition topic, detection alone runs through the rest in a second or
+    // two, and a busy member answers /metrics only between batches: the last point leaves over
+    // half the stream so that a scrape that comes late still finds it mid-stream).
     const dataStart = Date.parse('2026-11-01T00:00:00Z');
     for (; kills < 5; kills++) {
-      const target = dataStart + ((kills + 1) / 9) * (dataEnd - dataStart);
+      const target = dataStart + ((kills + 1) / 12) * (dataEnd - dataStart);
       let watermark = 0;
       const deadline = Date.now() + 120_000;
       while ((watermark = (await metric(member.metrics, 'flowhound_watermark_seconds')) ?? 0) * 1000 < target) {
