@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CountMinSketch, hashString } from '../../../src/scoring/count-min-sketch.ts';
+import { rocAuc } from '../../../src/evaluation/ranking.ts';
 import { chiSquared, EdgeBurstScorer } from '../../../src/scoring/edge-burst-scorer.ts';
 
 /** A small seeded PRNG (mulberry32), so the streams are the same every run. */
@@ -12,22 +13,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** ROC-AUC of scores against 0/1 labels (rank statistic, ties counted half). */
-function auc(scores: number[], labels: boolean[]): number {
-  const order = scores.map((s, i) => [s, labels[i]!] as const).sort((a, b) => a[0] - b[0]);
-  let rankSum = 0;
-  let positives = 0;
-  for (let i = 0; i < order.length;) {
-    let j = i;
-    while (j < order.length && order[j]![0] === order[i]![0]) j++;
-    const rank = (i + j + 1) / 2;
-    for (let k = i; k < j; k++) if (order[k]![1]) { rankSum += rank; positives++; }
-    i = j;
-  }
-  const negatives = order.length - positives;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
 describe('CountMinSketch', () => {
@@ -79,7 +64,7 @@ describe('EdgeBurstScorer (MIDAS-R)', () => {
         if (tick >= 120 && tick < 125) for (let i = 0; i < 150; i++) { scores.push(scorer.score('10.0.0.250', '10.0.1.7', tick)); labels.push(true); }
         if (tick >= 160 && tick < 165) for (let i = 0; i < 150; i++) { scores.push(scorer.score('10.0.0.251', `10.0.2.${i}`, tick)); labels.push(true); }
       }
-      expect(auc(scores, labels)).toBeGreaterThan(0.98);
+      expect(rocAuc(scores, labels)).toBeGreaterThan(0.98);
     }
   });
 
