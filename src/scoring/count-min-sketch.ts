@@ -33,13 +33,40 @@ export class CountMinSketch {
 
   /** Adds `weight` to the key's current and total counts; returns the key's hash for reuse. */
   add(key: string, weight = 1): number {
-    const h = hashString(key);
+    return this.addHash(hashString(key), weight);
+  }
+
+  /** Adds `weight` under a key's 32-bit hash (a combination of hashes: no key string to build). */
+  addHash(h: number, weight = 1): number {
     for (let r = 0; r < this.rows; r++) {
       const i = r * this.buckets + this.slot(h, r);
       this.current[i]! += weight;
       this.total[i]! += weight;
     }
     return h;
+  }
+
+  /** Current count of the last `addAndCount` (the minimum over its rows). */
+  countedCurrent = 0;
+  /** Total count of the last `addAndCount`. */
+  countedTotal = 0;
+
+  /**
+   * `addHash` and `counts` in one pass, without allocating: the counts after the addition are
+   * left in `countedCurrent` and `countedTotal` (the hot path of a per-record scorer).
+   */
+  addAndCount(h: number, weight = 1): void {
+    let current = Number.POSITIVE_INFINITY;
+    let total = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < this.rows; r++) {
+      const i = r * this.buckets + this.slot(h, r);
+      const c = (this.current[i]! += weight);
+      const t = (this.total[i]! += weight);
+      if (c < current) current = c;
+      if (t < total) total = t;
+    }
+    this.countedCurrent = current;
+    this.countedTotal = total;
   }
 
   /** The key's (current, total) counts: each the minimum over its rows. */

@@ -1,4 +1,4 @@
-import { CountMinSketch } from './count-min-sketch.ts';
+import { CountMinSketch, hashString, mix32 } from './count-min-sketch.ts';
 
 /** How an EdgeBurstScorer is sized and how fast it forgets. */
 export interface EdgeBurstOptions {
@@ -68,10 +68,14 @@ export class EdgeBurstScorer {
       this.lastTime = time;
     }
     const t = this.tick;
-    const edge = this.edges.add(`${source}\u0000${destination}`, weight);
-    const src = this.sources.add(source, weight);
-    const dst = this.destinations.add(destination, weight);
-    return Math.max(chiSquared(this.edges.counts(edge), t), chiSquared(this.sources.counts(src), t), chiSquared(this.destinations.counts(dst), t));
+    // The endpoints hashed once each; the edge's hash combines them (no key string built).
+    const src = hashString(source);
+    const dst = hashString(destination);
+    const { edges, sources, destinations } = this;
+    edges.addAndCount(mix32(Math.imul(src, 0x9e3779b1) ^ dst), weight);
+    sources.addAndCount(src, weight);
+    destinations.addAndCount(dst, weight);
+    return Math.max(chi(edges.countedCurrent, edges.countedTotal, t), chi(sources.countedCurrent, sources.countedTotal, t), chi(destinations.countedCurrent, destinations.countedTotal, t));
   }
 
   get byteLength(): number {
@@ -81,8 +85,11 @@ export class EdgeBurstScorer {
 
 /** MIDAS's chi-squared statistic of a current count against the mean rate of `total` over `t` ticks (0 before the second tick). */
 export function chiSquared(counts: { current: number; total: number }, t: number): number {
-  const { current: a, total: s } = counts;
+  return chi(counts.current, counts.total, t);
+}
+
+function chi(a: number, s: number, t: number): number {
   if (t < 2 || s === 0) return 0;
-  const expected = s / t;
-  return ((a - expected) ** 2 * t * t) / (s * (t - 1));
+  const d = a - s / t;
+  return (d * d * t * t) / (s * (t - 1));
 }
