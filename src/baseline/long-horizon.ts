@@ -1,3 +1,4 @@
+import { hashString, mix32 } from './hash.ts';
 import { entropy, leftmostLabel } from './dns-name.ts';
 import { sharedKeys } from './key-intern.ts';
 import type { PeerTable } from './peer-table.ts';
@@ -778,17 +779,7 @@ function linearCount(bits: Uint8Array, a: number, b?: number): number {
 
 /** FNV-1a, then murmur3's finaliser so the low bits are well mixed. */
 function nameHash(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32(hashString(name));
 }
 
 /**

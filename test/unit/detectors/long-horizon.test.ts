@@ -6,6 +6,7 @@ import { slowExfil } from '../../../src/detectors/slow-exfil.ts';
 import type { DetectorContext } from '../../../src/detectors/types.ts';
 import type { Finding } from '../../../src/model/alert.ts';
 import { domain, edge, learned, MIN5, T0, workload } from './factories.ts';
+import { prng } from '../prng.ts';
 
 const MB = 1_000_000;
 /** Windows of the learning period before an attack starts (8 h). */
@@ -13,17 +14,6 @@ const LEARN = 96;
 const trainer = workload('trainer', 'training');
 const gcs = { peer: 'storage.googleapis.com', fqdn: 'storage.googleapis.com', peerKind: 'public' as const, port: 443 };
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Event times of an implant calling every `periodMs` ± `jitter`, from window `from`, each call lost with probability `miss`. */
 function beaconTimes(from: number, to: number, periodMs: number, jitter: number, miss: number, seed = 1): number[] {

@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CountMinSketch, hashString } from '../../../src/scoring/count-min-sketch.ts';
 import { rocAuc } from '../../../src/evaluation/ranking.ts';
 import { chiSquared, EdgeBurstScorer } from '../../../src/scoring/edge-burst-scorer.ts';
+import { prng } from '../prng.ts';
 
-/** A small seeded PRNG (mulberry32), so the streams are the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('CountMinSketch', () => {
   it('never undercounts, and stays within its fixed bytes whatever the keys', () => {
