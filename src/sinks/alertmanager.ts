@@ -29,6 +29,11 @@ function labelValue(text: string): string {
  * with backoff; while an Alertmanager is down its alerts wait in a bounded buffer (newest state
  * per alert wins) and what overflows is counted, never silently lost. It never throws into
  * the pipeline.
+ *
+ * An alert that resolves before its firing state reached an Alertmanager (both in one
+ * checkpoint, or while a delivery was in flight: common at replay speed) is first delivered
+ * firing, and its resolution held for one resend interval after that: Alertmanager never
+ * notifies an alert it only ever saw resolved, so without this the attack would be silent.
  */
 export class AlertmanagerSink implements AlertSink, MeteredSink {
   readonly name: string;
@@ -40,6 +45,8 @@ export class AlertmanagerSink implements AlertSink, MeteredSink {
   private readonly active = new Map<string, Alert>();
   /** Per Alertmanager URL: alerts not yet accepted there, by alert id (latest state wins). */
   private readonly pending = new Map<string, Map<string, Alert>>();
+  /** Per Alertmanager URL: resolutions waiting for their firing state to be delivered and then a resend interval (release time once it was). */
+  private readonly held = new Map<string, Map<string, { alert: Alert; releaseAt: number }>>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private backoffUntil = new Map<string, { until: number; delayMs: number }>();
@@ -49,7 +56,10 @@ export class AlertmanagerSink implements AlertSink, MeteredSink {
     this.config = config;
     this.logger = logger;
     this.clock = clock;
-    for (const url of config.urls) this.pending.set(url, new Map());
+    for (const url of config.urls) {
+      this.pending.set(url, new Map());
+      this.held.set(url, new Map());
+    }
     this.timer = setInterval(() => void this.resend(), config.resend_interval_seconds * 1000);
     this.timer.unref();
   }
@@ -68,6 +78,9 @@ export class AlertmanagerSink implements AlertSink, MeteredSink {
     this.timer = undefined;
     // Last attempt for what is pending; the buffer's content is counted as dropped if it fails.
     this.backoffUntil.clear();
+    await this.flush();
+    // Then the held resolutions (their firing state went out just before, or never will).
+    this.releaseHeld(Number.POSITIVE_INFINITY, true);
     await this.flush();
     for (const queue of this.pending.values()) this.stats.dropped += queue.size;
     this.stats.buffered = 0;
@@ -112,8 +125,16 @@ export class AlertmanagerSink implements AlertSink, MeteredSink {
   }
 
   private enqueue(alert: Alert): void {
-    for (const queue of this.pending.values()) {
-      if (!queue.has(alert.id) && queue.size >= this.config.max_buffered) {
+    for (const [url, queue] of this.pending) {
+      const held = this.held.get(url)!;
+      const queued = queue.get(alert.id);
+      if (alert.status === 'resolved' && queued?.status === 'firing') {
+        // Its firing state has not reached this Alertmanager yet: that goes first.
+        held.set(alert.id, { alert, releaseAt: Number.POSITIVE_INFINITY });
+        continue;
+      }
+      held.delete(alert.id);
+      if (queued === undefined && queue.size + held.size >= this.config.max_buffered) {
         this.stats.dropped++;
         continue;
       }
@@ -124,7 +145,20 @@ export class AlertmanagerSink implements AlertSink, MeteredSink {
 
   private async resend(): Promise<void> {
     for (const alert of this.active.values()) this.enqueue(alert);
+    this.releaseHeld(this.clock());
     await this.flush();
+  }
+
+  /** Held resolutions due by `now` join the queue (all of them when closing, over a firing state still undelivered). */
+  private releaseHeld(now: number, closing = false): void {
+    for (const [url, held] of this.held) {
+      const queue = this.pending.get(url)!;
+      for (const [id, entry] of held) {
+        if (!closing && (entry.releaseAt > now || queue.get(id)?.status === 'firing')) continue;
+        queue.set(id, entry.alert);
+        held.delete(id);
+      }
+    }
   }
 
   private async flush(): Promise<void> {
@@ -157,7 +191,13 @@ export class AlertmanagerSink implements AlertSink, MeteredSink {
         signal: AbortSignal.timeout(this.config.timeout_seconds * 1000),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
-      for (const alert of alerts) if (queue.get(alert.id) === alert) queue.delete(alert.id);
+      const held = this.held.get(url)!;
+      const resendAt = this.clock() + this.config.resend_interval_seconds * 1000;
+      for (const alert of alerts) {
+        if (queue.get(alert.id) === alert) queue.delete(alert.id);
+        const resolution = held.get(alert.id);
+        if (resolution !== undefined && alert.status === 'firing') resolution.releaseAt = resendAt;
+      }
       this.stats.delivered += alerts.length;
       this.backoffUntil.delete(url);
     } catch (error) {
@@ -171,7 +211,7 @@ export class AlertmanagerSink implements AlertSink, MeteredSink {
 
   private updateBuffered(): void {
     let max = 0;
-    for (const queue of this.pending.values()) max = Math.max(max, queue.size);
+    for (const [url, queue] of this.pending) max = Math.max(max, queue.size + this.held.get(url)!.size);
     this.stats.buffered = max;
   }
 }

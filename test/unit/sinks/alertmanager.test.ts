@@ -40,8 +40,8 @@ async function alertmanager(state: { up: boolean }): Promise<{ url: string; post
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, posts };
 }
 
-function sink(urls: string[], maxBuffered = 100): AlertmanagerSink {
-  const config = validatePipeline({ name: 't', sources: { f: { type: 'file', paths: ['-'] } }, sinks: { am: { type: 'alertmanager', urls, max_buffered: maxBuffered } } }, 't');
+function sink(urls: string[], maxBuffered = 100, resendSeconds = 60): AlertmanagerSink {
+  const config = validatePipeline({ name: 't', sources: { f: { type: 'file', paths: ['-'] } }, sinks: { am: { type: 'alertmanager', urls, max_buffered: maxBuffered, resend_interval_seconds: resendSeconds } } }, 't');
   const am = config.sinks.am!;
   if (am.type !== 'alertmanager') throw new Error('unreachable');
   return new AlertmanagerSink('am', am, silentLogger);
@@ -78,6 +78,28 @@ describe('AlertmanagerSink', () => {
     expect(b.posts.flat().map((p) => (Date.parse(p.endsAt) <= Date.now() ? 'resolved' : 'firing'))).toEqual(['firing', 'resolved']);
     expect(s.stats.failed).toBeGreaterThan(0);
     expect(s.stats.dropped).toBe(0);
+  });
+
+  it('delivers an alert that resolved before its firing state went out firing first, then its resolution a resend interval later', async () => {
+    const am = await alertmanager({ up: true });
+    const s = sink([am.url], 100, 1);
+    const states = () => am.posts.map((post) => post.map((p) => (Date.parse(p.endsAt) <= Date.now() ? 'resolved' : 'firing')));
+    // Both states in one checkpoint, and a resolution that arrives while the firing state is in flight.
+    await s.write([alert, { ...alert, status: 'resolved' }]);
+    const second = { ...alert, id: 'f00-2', fingerprint: 'f01' };
+    const inFlight = s.write([second]);
+    await s.write([{ ...second, status: 'resolved' }]);
+    await inFlight;
+    expect(states()).toEqual([['firing'], ['firing']]);
+    expect(s.stats.buffered).toBe(2);
+    // One resend interval after delivery, at the tick after it.
+    const started = Date.now();
+    while (am.posts.length < 3 && Date.now() - started < 10_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(states().slice(2).flat()).toEqual(['resolved', 'resolved']);
+    expect(s.stats.buffered).toBe(0);
+    await s.close();
+    expect(s.stats).toMatchObject({ delivered: 4, dropped: 0 });
   });
 
   it('counts alerts that overflow the bounded buffer', async () => {
