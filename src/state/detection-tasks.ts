@@ -262,7 +262,7 @@ export class DetectionTasks implements DetectionView {
       // A partition kept across a rebalance may have had another owner meanwhile (this member
       // was out of the group for a while): then its committed offset moved, and the state here
       // is stale — restore it like a new one.
-      const stale = await this.movedOn(kept);
+      const stale = await this.movedOnRetrying(kept, partitions);
       for (const p of stale) await this.drop(p);
       this.pendingRestores += stale.length;
       await Promise.all([...added, ...stale].map((p) => this.restore(p)));
@@ -273,6 +273,20 @@ export class DetectionTasks implements DetectionView {
       this.options.logger.error(`detection: restoring tasks failed: ${(error as Error).message}`);
       this.failed?.(error);
     });
+  }
+
+  /** movedOn, tried again with backoff while this assignment stands (the broker may be restarting). */
+  private async movedOnRetrying(kept: number[], assignment: Set<number>): Promise<number[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.movedOn(kept);
+      } catch (error) {
+        if (this.stopped || this.assigned !== assignment) return [];
+        const delayMs = Math.min(10_000, 500 * 2 ** attempt);
+        this.options.logger.warn(`detection: reading the group's committed offsets failed (${(error as Error).message}); trying again in ${delayMs / 1000} s`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 
   /** Of `partitions`, those whose committed offset is not the one their task here last committed. */
@@ -292,34 +306,58 @@ export class DetectionTasks implements DetectionView {
     }
   }
 
+  /**
+   * Restores a task, trying again with backoff while its partition is still assigned here: a
+   * broker that is restarting must not leave the partition without a task until the next
+   * rebalance (its records would wait unprocessed and every window after them stay open).
+   */
   private async restore(partition: number): Promise<void> {
-    const { options } = this;
     try {
-      const pending = new PendingAlerts();
-      this.feed.own(partition);
-      const stage = options.buildStage({ partition, sink: pending, peerGroups: this.peerGroups, mayClose: (bucket) => this.mayClose(partition, bucket) });
-      const task = new DetectionTask({ kafka: options.kafka, topics: options.topics, groupId: options.groupId, partition, stage, pending, peerGroups: this.peerGroups, logger: options.logger, ...(options.alertsTopic === undefined ? {} : { alertsTopic: options.alertsTopic }) });
-      const restored = await task.restore();
-      // Until every input partition has said how far it is, the watermark waits for it (or
-      // for it to stay silent for idle_lane time): its records must not arrive late.
-      task.stage.expectLanes(this.inputLanes);
-      this.restores.tasks++;
-      this.restores.records += restored.records;
-      this.restores.ms += restored.ms;
-      options.logger.info(`detection: task ${partition} restored (${restored.records} state records, ${task.stage.baselines.size} baselines, ${Math.round(restored.ms)} ms)`);
-      if (!this.assigned.has(partition)) {
-        await task.close();
-        return;
+      for (let attempt = 0; !this.stopped && this.assigned.has(partition); attempt++) {
+        try {
+          await this.restoreOnce(partition);
+          return;
+        } catch (error) {
+          const delayMs = Math.min(10_000, 500 * 2 ** attempt);
+          this.options.logger.warn(`detection: restoring task ${partition} failed (${(error as Error).message}); trying again in ${delayMs / 1000} s`);
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+        }
       }
-      this.tasks.set(partition, task);
-      // Committed before the takeover but perhaps never delivered; Alertmanager also gets
-      // what is firing again (it de-duplicates by labels), so a restart leaves no gap.
-      for (const batch of restored.undelivered) for (const sink of options.sinks) await sink.write(batch);
-      const active = task.stage.activeAlerts();
-      for (const sink of options.sinks) await sink.resume?.(active);
     } finally {
       this.pendingRestores--;
     }
+  }
+
+  private async restoreOnce(partition: number): Promise<void> {
+    const { options } = this;
+    const pending = new PendingAlerts();
+    this.feed.own(partition);
+    const stage = options.buildStage({ partition, sink: pending, peerGroups: this.peerGroups, mayClose: (bucket) => this.mayClose(partition, bucket) });
+    const task = new DetectionTask({ kafka: options.kafka, topics: options.topics, groupId: options.groupId, partition, stage, pending, peerGroups: this.peerGroups, logger: options.logger, ...(options.alertsTopic === undefined ? {} : { alertsTopic: options.alertsTopic }) });
+    let restored;
+    try {
+      restored = await task.restore();
+    } catch (error) {
+      await task.close();
+      throw error;
+    }
+    // Until every input partition has said how far it is, the watermark waits for it (or
+    // for it to stay silent for idle_lane time): its records must not arrive late.
+    task.stage.expectLanes(this.inputLanes);
+    this.restores.tasks++;
+    this.restores.records += restored.records;
+    this.restores.ms += restored.ms;
+    options.logger.info(`detection: task ${partition} restored (${restored.records} state records, ${task.stage.baselines.size} baselines, ${Math.round(restored.ms)} ms)`);
+    if (!this.assigned.has(partition) || this.stopped) {
+      await task.close();
+      return;
+    }
+    this.tasks.set(partition, task);
+    // Committed before the takeover but perhaps never delivered; Alertmanager also gets
+    // what is firing again (it de-duplicates by labels), so a restart leaves no gap.
+    for (const batch of restored.undelivered) for (const sink of options.sinks) await sink.write(batch);
+    const active = task.stage.activeAlerts();
+    for (const sink of options.sinks) await sink.resume?.(active);
   }
 
   private async drop(partition: number): Promise<void> {
@@ -349,7 +387,7 @@ export class DetectionTasks implements DetectionView {
       this.restoring.then(() => {
         const restored = this.tasks.get(task.partition);
         if (restored?.nextOffset != null) this.consumer.seek({ topic: this.options.topics.repartition, partition: task.partition, offset: restored.nextOffset });
-      }).catch(() => {});
+      }).catch((error) => this.options.logger.warn(`detection: resuming task ${task.partition} after its restore: ${(error as Error).message}`));
     }
   }
 
