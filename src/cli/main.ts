@@ -18,6 +18,8 @@ import type { AlertSink } from '../alerts/alert-sink.ts';
 import { AlertTally } from '../alerts/alert-tally.ts';
 import { loadLabels } from '../evaluation/labels.ts';
 import { formatEvaluation, score, type RaisedAlert } from '../evaluation/score.ts';
+import { evaluationReportData, renderEvaluationReport } from '../evaluation/html-report.ts';
+import { eventTime } from '../model/normalized-record.ts';
 import { PipelineMetrics } from '../telemetry/pipeline-metrics.ts';
 import { startTelemetry, type Telemetry } from '../telemetry/otel.ts';
 import { Probes } from '../telemetry/probes.ts';
@@ -114,6 +116,11 @@ the event time to detect; false alerts per 100 workload-hours; precision and rec
   --pipeline FILE       detection settings from this pipeline
   --cluster NAME        cluster name for formats that carry none (Calico); FILE@CLUSTER per file
   --json FILE           also write the full evaluation as JSON
+  --report FILE.html    also write a self-contained HTML report (no network, opens offline): the
+                        summary figures, the per-scenario table and every detector's alerts on an
+                        event-time axis with the labelled episodes shaded; the ROC curve (ROC-AUC,
+                        average precision) and the score over time appear when the evaluation
+                        has per-record scores
   --alerts-out FILE     write the alerts as JSON lines
 ${COMMON_HELP}
 `,
@@ -394,7 +401,7 @@ function pathsOf(files: string[]): string[] {
 }
 
 async function evaluateCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { labels: { type: 'string' }, pipeline: { type: 'string' }, cluster: { type: 'string' }, json: { type: 'string' }, 'alerts-out': { type: 'string' }, ...COMMON_OPTIONS });
+  const { values, positionals } = parse(args, { labels: { type: 'string' }, pipeline: { type: 'string' }, cluster: { type: 'string' }, json: { type: 'string' }, report: { type: 'string' }, 'alerts-out': { type: 'string' }, ...COMMON_OPTIONS });
   if (values.help === true) return help('evaluate');
   if (typeof values.labels !== 'string') throw new FlowhoundError('FH_USAGE', 'evaluate needs --labels FILE');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'evaluate needs at least one DATA file');
@@ -407,6 +414,20 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true };
   options.alertSinks!.push(recorder);
   if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
+  // The event time the records cover: the report's time axes span the whole replay.
+  const span = { startMs: Number.POSITIVE_INFINITY, endMs: Number.NEGATIVE_INFINITY };
+  if (typeof values.report === 'string') {
+    options.stages = [{
+      process: async (records) => {
+        for (const record of records) {
+          const t = eventTime(record);
+          if (t < span.startMs) span.startMs = t;
+          if (t > span.endMs) span.endMs = t;
+        }
+      },
+      close: async () => {},
+    }];
+  }
   const pipeline = buildPipeline(config, options);
   watermark = () => pipeline.detection.watermark;
   const started = Date.now();
@@ -416,6 +437,14 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const evaluation = score(labels, raised, workloadHours);
   process.stdout.write('\n' + formatEvaluation(evaluation));
   if (typeof values.json === 'string') writeFileSync(values.json, JSON.stringify(evaluation, null, 2) + '\n');
+  if (typeof values.report === 'string') {
+    // The one place per-record scores join the report: pass `records: [{ time, score, attack }, …]`
+    // (and `scorer: 'its name'`) here once the pipeline scores records; the ROC curve and the
+    // score-over-time plot appear with them, and the page says they are missing until then.
+    const data = evaluationReportData(evaluation, labels, raised, { labelsFile: values.labels, dataFiles: positionals, span });
+    writeFileSync(values.report, renderEvaluationReport(data));
+    process.stdout.write(`report: ${values.report}\n`);
+  }
   return EXIT.ok;
 }
 

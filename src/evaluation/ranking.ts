@@ -55,3 +55,40 @@ function sortedByScore(scores: ArrayLike<number>): Uint32Array {
   for (let i = 0; i < order.length; i++) order[i] = i;
   return order.sort((a, b) => scores[a]! - scores[b]!);
 }
+
+/** One point of a ROC curve: records scoring at or above `threshold` are called attacks. */
+export interface RocPoint {
+  /** False-positive rate: negatives at or above the threshold ÷ all negatives. */
+  fpr: number;
+  /** True-positive rate (recall): positives at or above the threshold ÷ all positives. */
+  tpr: number;
+  threshold: number;
+}
+
+/**
+ * The ROC curve, one point per distinct score from the highest down (tied records enter
+ * together, as `rocAuc` counts them), from (0, 0) at threshold +∞ to (1, 1); the trapezoids
+ * under it add up to `rocAuc`. Empty without both classes.
+ */
+export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<boolean>): RocPoint[] {
+  const order = sortedByScore(scores).reverse();
+  let positives = 0;
+  for (let i = 0; i < order.length; i++) if (labels[order[i]!]) positives++;
+  const negatives = order.length - positives;
+  if (positives === 0 || negatives === 0) return [];
+  const points: RocPoint[] = [{ fpr: 0, tpr: 0, threshold: Number.POSITIVE_INFINITY }];
+  let truePositives = 0;
+  let falsePositives = 0;
+  for (let i = 0; i < order.length;) {
+    const threshold = scores[order[i]!]!;
+    let j = i;
+    while (j < order.length && scores[order[j]!] === threshold) {
+      if (labels[order[j]!]) truePositives++;
+      else falsePositives++;
+      j++;
+    }
+    points.push({ fpr: falsePositives / negatives, tpr: truePositives / positives, threshold });
+    i = j;
+  }
+  return points;
+}
