@@ -5,6 +5,7 @@
 export const INVALID_REASONS = [
   'oversized', // larger than limits.max_record_bytes; not even parsed
   'malformed-json', // JSON.parse failed
+  'malformed-csv', // a CSV row with an unterminated quote, or not as many fields as its header
   'not-an-object', // valid JSON, but not a JSON object
   'unknown-format', // `auto` could not tell which format this is
   'missing-field', // a required field is absent or null

@@ -75,6 +75,18 @@ export class LruMap<K, V> {
     this.reweigh(key);
   }
 
+  /** Evicts `key` ahead of its turn (counted as an eviction, `onEvict` told); false when absent. */
+  evict(key: K): boolean {
+    const value = this.map.get(key);
+    if (value === undefined) return false;
+    if (this.front?.[0] === key) this.front = undefined;
+    this.map.delete(key);
+    this.forget(key);
+    this.evictions++;
+    this.onEvict?.(key, value);
+    return true;
+  }
+
   /** Re-reads the weight of `key`'s value and evicts the least recent entries past maxWeight. */
   reweigh(key: K): void {
     if (this.weigh === undefined) return;

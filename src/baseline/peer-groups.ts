@@ -1,4 +1,4 @@
-import type { Role } from '../model/workload.ts';
+import { unitKind, type Role } from '../model/workload.ts';
 import type { WindowStats } from './window-stats.ts';
 import type { WorkloadBaseline } from './workload-baseline.ts';
 
@@ -18,8 +18,10 @@ export interface PeerView {
   /**
    * How many other workloads, of any role, use `edge`: a registry or a shared database many
    * workloads talk to is a shared service, and one more client of it is not lateral movement.
+   * Only units of the same kind as `role` (model/workload.ts unitKind; pod workloads by default)
+   * count: kubelets probing a database do not make it a shared service for pods.
    */
-  usersOf(edge: string, self: string): number;
+  usersOf(edge: string, self: string, role?: Role): number;
 }
 
 /**
@@ -201,19 +203,21 @@ export class PeerGroups implements PeerView {
     return this.hasMemberAsOf(role, test, Number.POSITIVE_INFINITY);
   }
 
-  usersOf(edge: string, self: string): number {
-    return this.usersOfAsOf(edge, self, Number.POSITIVE_INFINITY);
+  usersOf(edge: string, self: string, role?: Role): number {
+    return this.usersOfAsOf(edge, self, Number.POSITIVE_INFINITY, role);
   }
 
   /** The view of what joined in buckets before `asOf`. */
   at(asOf: number): PeerView {
-    return { share: (role, edge, self) => this.shareAsOf(role, edge, self, asOf), roleSince: (role) => this.roleSinceAsOf(role, asOf), hasMember: (role, test) => this.hasMemberAsOf(role, test, asOf), usersOf: (edge, self) => this.usersOfAsOf(edge, self, asOf) };
+    return { share: (role, edge, self) => this.shareAsOf(role, edge, self, asOf), roleSince: (role) => this.roleSinceAsOf(role, asOf), hasMember: (role, test) => this.hasMemberAsOf(role, test, asOf), usersOf: (edge, self, role) => this.usersOfAsOf(edge, self, asOf, role) };
   }
 
-  private usersOfAsOf(edge: string, self: string, asOf: number): number {
+  private usersOfAsOf(edge: string, self: string, asOf: number, role: Role = 'other'): number {
+    const kind = unitKind({ role });
     let users = 0;
     for (const part of this.parts.values()) {
-      for (const edges of part.edges.values()) {
+      for (const [holderRole, edges] of part.edges) {
+        if (unitKind({ role: holderRole }) !== kind) continue;
         const holders = edges.get(edge);
         if (holders !== undefined) users += holders.before(asOf) - (holders.heldBefore(self, asOf) ? 1 : 0);
       }

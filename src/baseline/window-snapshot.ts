@@ -45,6 +45,9 @@ export interface WindowSnapshot {
   domains: DomainSnapshot[];
   activeOut: boolean;
   activeIn: boolean;
+  /** Absent in snapshots of earlier builds (read as 0). */
+  burstMax?: number;
+  burstConnections?: number;
 }
 
 /** A workload as `[cluster, namespace, name, role, env]`. */
@@ -109,7 +112,7 @@ export function snapshotWindow(w: WindowStats): WindowSnapshot {
     targetsByPort: Array.from(w.targetsByPort, ([port, targets]): [number, string[], number] => [port, [...targets.values], targets.overflow]),
     externalClients: [...w.externalClients],
     domains: Array.from(w.domains, ([domain, u]): DomainSnapshot => [domain, u.queries, u.nxdomain, u.tunnelTypes, [...u.subdomains.values], u.subdomains.overflow, u.maxLabelLength, u.highEntropy, u.example]),
-    activeOut: w.activeOut, activeIn: w.activeIn,
+    activeOut: w.activeOut, activeIn: w.activeIn, burstMax: w.burstMax, burstConnections: w.burstConnections,
   } as WindowSnapshot;
   for (const name of COUNTERS) s[name] = w[name];
   return s;
@@ -162,6 +165,8 @@ export function restoreWindow(snapshot: unknown): WindowStats {
   for (const name of COUNTERS) w[name] = finite(s[name], name);
   w.activeOut = flag(s.activeOut, 'activeOut');
   w.activeIn = flag(s.activeIn, 'activeIn');
+  w.burstMax = s.burstMax === undefined ? 0 : finite(s.burstMax, 'burstMax');
+  w.burstConnections = s.burstConnections === undefined ? 0 : finite(s.burstConnections, 'burstConnections');
 
   const edges: EdgeUse[] = [];
   // Peer → its workload: one object for a peer's edges (peers met once per window, mostly).

@@ -102,6 +102,9 @@ export interface WindowStats {
   /** Whether the window saw traffic in each direction (for baselines of "active" windows). */
   activeOut: boolean;
   activeIn: boolean;
+  /** Edge-burst scoring, as initiator: the highest record score, and the connections of records that scored as a burst. */
+  burstMax: number;
+  burstConnections: number;
 }
 
 export function emptyWindow(key: string, workload: Workload, start: number, end: number): WindowStats {
@@ -113,6 +116,7 @@ export function emptyWindow(key: string, workload: Workload, start: number, end:
     inboundExternalDirect: 0, inboundViaGateway: 0,
     dnsQueries: 0, dnsNxdomain: 0, domains: new Map(),
     activeOut: false, activeIn: false,
+    burstMax: 0, burstConnections: 0,
   };
 }
 

@@ -2,6 +2,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadPipelineFile, validatePipeline } from '../config/load-pipeline.ts';
 import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
+import { FORMAT_OPTIONS, type FormatOption } from '../model/record-format.ts';
+import { CSV_COLUMNS, csvLayout, splitHeader, type CsvColumnMapping, type CsvOptions } from '../parsers/csv-flow.ts';
 import { buildPipeline, DEFAULT_DEAD_LETTER_FILE, type BuildOptions, type BuiltPipeline } from '../pipeline/build-pipeline.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
 import { filesByCluster, parseFileArgument } from './file-arguments.ts';
@@ -19,6 +21,7 @@ import { AlertTally } from '../alerts/alert-tally.ts';
 import { loadLabels } from '../evaluation/labels.ts';
 import { formatEvaluation, score, type RaisedAlert } from '../evaluation/score.ts';
 import { evaluationReportData, renderEvaluationReport } from '../evaluation/html-report.ts';
+import { formatRanking, ScoreRecorder } from '../evaluation/score-recorder.ts';
 import { eventTime } from '../model/normalized-record.ts';
 import { PipelineMetrics } from '../telemetry/pipeline-metrics.ts';
 import { startTelemetry, type Telemetry } from '../telemetry/otel.ts';
@@ -81,14 +84,21 @@ ${COMMON_HELP}
 `,
   replay: `Usage: flowhound replay FILE... [options]
 
-Runs the pipeline in-process over Calico flow/DNS and Hubble JSON-lines files (gzip too; - for
-stdin) and flowhound Arrow datasets, the format detected per record, and prints a summary of
-records by format and kind and of invalid records by reason.
+Runs the pipeline in-process over Calico flow/DNS and Hubble JSON-lines files, CSV flow files
+(gzip too; - for stdin) and flowhound Arrow datasets, the format detected per record, and prints
+a summary of records by format and kind and of invalid records by reason.
 
   --pipeline FILE       take cluster, limits and dead-letter settings from this pipeline
   --cluster NAME        cluster name for formats that carry none (Calico); default "default"
                         (FILE@CLUSTER names it per file: train-eu.calico-flows.jsonl@train-eu)
+  --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
+                        auto knows a CSV file by its header row)
+  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts (see README, CSV flows)
+  --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr
   --alerts-out FILE     write alerts as JSON lines (one line per new, escalated or resolved alert)
+  --scores-out FILE     write every flow record's edge-burst score as CSV: row,score (row = the
+                        record's 1-based data row in its file, header excluded; with several
+                        inputs a leading file column); higher = more anomalous
   --quiet               do not print alerts, only the summary
   --from TIME           only records at or after this event time (ISO 8601)
   --until TIME          only records at or before this event time (ISO 8601)
@@ -115,6 +125,10 @@ the event time to detect; false alerts per 100 workload-hours; precision and rec
   --labels FILE         labelled attack windows (datasets/*/labels.jsonl)
   --pipeline FILE       detection settings from this pipeline
   --cluster NAME        cluster name for formats that carry none (Calico); FILE@CLUSTER per file
+  --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
+                        auto knows a CSV file by its header row)
+  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts (see README, CSV flows)
+  --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr
   --json FILE           also write the full evaluation as JSON
   --report FILE.html    also write a self-contained HTML report (no network, opens offline): the
                         summary figures, the per-scenario table and every detector's alerts on an
@@ -122,11 +136,12 @@ the event time to detect; false alerts per 100 workload-hours; precision and rec
                         average precision) and the score over time appear when the evaluation
                         has per-record scores
   --alerts-out FILE     write the alerts as JSON lines
+  --scores-out FILE     write every flow record's edge-burst score as CSV (see replay --help)
 ${COMMON_HELP}
 `,
   convert: `Usage: flowhound convert IN... --to FILE.arrow [options]
 
-Converts Calico flow/DNS and Hubble JSON lines (gzip too; - for stdin) into flowhound's
+Converts Calico flow/DNS and Hubble JSON lines and CSV flows (gzip too; - for stdin) into flowhound's
 Arrow dataset (one table of normalised records, merged in event time, dictionary-encoded),
 streaming, with each record's original line (kept so the dataset can be replayed into Kafka
 in the original Calico/Hubble format). \`replay\` and \`evaluate\` read it like JSON lines.
@@ -134,6 +149,10 @@ in the original Calico/Hubble format). \`replay\` and \`evaluate\` read it like 
   --to FILE             output (.arrow; .gz compresses); - writes an Arrow IPC stream to stdout
   --stream              write the IPC stream format instead of the file format (for pipes)
   --cluster NAME        cluster name for formats that carry none (Calico); IN@CLUSTER per file
+  --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
+                        auto knows a CSV file by its header row)
+  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts (see README, CSV flows)
+  --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr
   --labels FILE         fill the label column from labelled attack windows
   --no-original         leave the original-line column empty: a smaller file that cannot be
                         replayed into Kafka (--drop-original is the same)
@@ -155,6 +174,48 @@ function parse(args: string[], options: ParseArgsConfig['options']): { values: V
   } catch (error) {
     throw new FlowhoundError('FH_USAGE', (error as Error).message);
   }
+}
+
+/** How input files are read: replay, evaluate and convert. */
+const INPUT_OPTIONS = {
+  format: { type: 'string' },
+  'csv-columns': { type: 'string' },
+  'csv-header': { type: 'string' },
+} as const;
+
+/** `--format`, `--csv-columns` and `--csv-header`, checked. */
+function inputFormat(values: Values): { format: FormatOption; csv: CsvOptions | undefined } {
+  const text = values.format ?? 'auto';
+  const format = FORMAT_OPTIONS.find((f) => f === text);
+  if (format === undefined) throw new FlowhoundError('FH_USAGE', `--format must be one of ${FORMAT_OPTIONS.join(', ')}, got ${JSON.stringify(text)}`);
+  const csv: CsvOptions = {};
+  const mapping = values['csv-columns'];
+  if (typeof mapping === 'string') {
+    const columns: CsvColumnMapping = {};
+    for (const pair of mapping.split(',')) {
+      if (pair.trim() === '') continue;
+      const eq = pair.indexOf('=');
+      const name = (eq < 0 ? pair : pair.slice(0, eq)).trim();
+      const header = eq < 0 ? '' : pair.slice(eq + 1).trim();
+      const column = CSV_COLUMNS.find((c) => c === name);
+      if (column === undefined || header === '') {
+        throw new FlowhoundError('FH_USAGE', `--csv-columns takes vocabulary=header pairs (e.g. src_ip=sa,dst_ip=da), the vocabulary being ${CSV_COLUMNS.join(', ')}; got ${JSON.stringify(pair)}`);
+      }
+      columns[column] = header;
+    }
+    csv.columns = columns;
+  }
+  const header = values['csv-header'];
+  if (typeof header === 'string') {
+    const names = splitHeader(header);
+    if (names === undefined || names.length === 0) throw new FlowhoundError('FH_USAGE', `--csv-header must be comma-separated column names, got ${JSON.stringify(header)}`);
+    const layout = csvLayout(names, csv.columns, 0);
+    if ('problem' in layout) throw new FlowhoundError('FH_USAGE', `--csv-header: ${layout.problem}`);
+    csv.header = names;
+  }
+  const given = csv.columns !== undefined || csv.header !== undefined;
+  if (given && format !== 'csv' && format !== 'auto') throw new FlowhoundError('FH_USAGE', `--csv-columns and --csv-header are for --format csv (or auto), not ${format}`);
+  return { format, csv: given ? csv : undefined };
 }
 
 const COMMON_OPTIONS = {
@@ -280,7 +341,7 @@ async function runCommand(args: string[]): Promise<number> {
 async function replayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     pipeline: { type: 'string' }, cluster: { type: 'string' }, 'alerts-out': { type: 'string' }, quiet: { type: 'boolean' },
-    from: { type: 'string' }, until: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, loop: { type: 'string' }, 'warm-start': { type: 'boolean' }, ...COMMON_OPTIONS,
+    from: { type: 'string' }, until: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, loop: { type: 'string' }, 'warm-start': { type: 'boolean' }, 'scores-out': { type: 'string' }, ...INPUT_OPTIONS, ...COMMON_OPTIONS,
   });
   if (values.help === true) return help('replay');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'replay needs at least one FILE (or - for stdin)');
@@ -300,6 +361,8 @@ async function replayCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(loops) || loops < 0) throw new FlowhoundError('FH_USAGE', `--loop must be a count (0 = until stopped), got ${JSON.stringify(values.loop)}`);
   const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true, printAlerts: values.quiet !== true, eventTimeRange: range, loops };
   if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
+  const scores = typeof values['scores-out'] === 'string' ? new ScoreRecorder({ scoresOut: values['scores-out'], inputs: pathsOf(positionals) }) : undefined;
+  if (scores !== undefined) options.onScore = scores.onScore;
   const telemetry = typeof values['metrics-port'] === 'string' ? await startMetrics(config, values, options) : undefined;
   const pipeline = buildPipeline(config, options);
   const started = Date.now();
@@ -312,7 +375,9 @@ async function replayCommand(args: string[]): Promise<number> {
     progress.stop();
   }
   await telemetry?.shutdown();
+  scores?.close();
   process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
+  if (scores !== undefined) process.stdout.write(`scores: ${scores.written.toLocaleString('en-US')} flow records scored, written to ${values['scores-out']}\n`);
   if (live !== undefined && pipeline.stage !== undefined) {
     const logger = createLogger(logLevel(values));
     const topics = stateTopics(live);
@@ -373,7 +438,7 @@ async function replayToKafka(values: Values, files: string[], range: { from: num
   try {
     result = await replayIntoKafka({
       kafka: createKafka(config.kafka, logger), config, files, rate: numberOption(values.rate, '--rate'), speed: numberOption(values.speed, '--speed'),
-      from: range.from, until: range.until, logger,
+      from: range.from, until: range.until, logger, ...inputFormat(values),
       onProgress: (sent, at, bytesRead) => Object.assign(position, { sent, eventTime: at, bytesRead }),
     });
   } finally {
@@ -389,8 +454,9 @@ function replayConfig(values: Values, files: string[]): PipelineConfig {
     ? loadPipelineFile(values.pipeline)
     : validatePipeline({ name: 'replay', sources: { files: { type: 'file', paths: ['-'] } } }, '(built-in replay pipeline)');
   const sources: PipelineConfig['sources'] = {};
+  const { format, csv } = inputFormat(values);
   for (const [cluster, paths] of filesByCluster(files)) {
-    sources[cluster === undefined ? 'files' : `files@${cluster}`] = { type: 'file', paths, format: 'auto', max_batch_records: 2_000, ...(cluster === undefined ? {} : { cluster }) };
+    sources[cluster === undefined ? 'files' : `files@${cluster}`] = { type: 'file', paths, format, max_batch_records: 2_000, ...(csv === undefined ? {} : { csv }), ...(cluster === undefined ? {} : { cluster }) };
   }
   return { ...base, cluster: typeof values.cluster === 'string' ? values.cluster : base.cluster, sources };
 }
@@ -401,7 +467,7 @@ function pathsOf(files: string[]): string[] {
 }
 
 async function evaluateCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { labels: { type: 'string' }, pipeline: { type: 'string' }, cluster: { type: 'string' }, json: { type: 'string' }, report: { type: 'string' }, 'alerts-out': { type: 'string' }, ...COMMON_OPTIONS });
+  const { values, positionals } = parse(args, { labels: { type: 'string' }, pipeline: { type: 'string' }, cluster: { type: 'string' }, json: { type: 'string' }, report: { type: 'string' }, 'alerts-out': { type: 'string' }, 'scores-out': { type: 'string' }, ...INPUT_OPTIONS, ...COMMON_OPTIONS });
   if (values.help === true) return help('evaluate');
   if (typeof values.labels !== 'string') throw new FlowhoundError('FH_USAGE', 'evaluate needs --labels FILE');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'evaluate needs at least one DATA file');
@@ -414,6 +480,9 @@ async function evaluateCommand(args: string[]): Promise<number> {
   const options: BuildOptions = { ...buildOptions(values, tally), mergeFilesByEventTime: true };
   options.alertSinks!.push(recorder);
   if (typeof values['alerts-out'] === 'string') options.alertsOut = values['alerts-out'];
+  // Every flow record is scored: its score and label rank it (ROC-AUC), and `--scores-out` gets it.
+  const scores = new ScoreRecorder({ ...(typeof values['scores-out'] === 'string' ? { scoresOut: values['scores-out'] } : {}), inputs: pathsOf(positionals), labels });
+  options.onScore = scores.onScore;
   // The event time the records cover: the report's time axes span the whole replay.
   const span = { startMs: Number.POSITIVE_INFINITY, endMs: Number.NEGATIVE_INFINITY };
   if (typeof values.report === 'string') {
@@ -435,13 +504,16 @@ async function evaluateCommand(args: string[]): Promise<number> {
   process.stdout.write(formatSummary(pipeline.ingest.stats, pipeline.deadLetter.description, Date.now() - started, { stats: pipeline.detection.stats, workloads: pipeline.detection.baselines.size, tally }));
   const workloadHours = (pipeline.detection.stats.windowsClosed * config.detection.window_seconds) / 3600;
   const evaluation = score(labels, raised, workloadHours);
-  process.stdout.write('\n' + formatEvaluation(evaluation));
-  if (typeof values.json === 'string') writeFileSync(values.json, JSON.stringify(evaluation, null, 2) + '\n');
+  const ranking = scores.close()!;
+  process.stdout.write('\n' + formatEvaluation(evaluation) + formatRanking(ranking));
+  if (typeof values['scores-out'] === 'string') process.stdout.write(`scores: ${scores.written.toLocaleString('en-US')} flow records, written to ${values['scores-out']}\n`);
+  if (typeof values.json === 'string') writeFileSync(values.json, JSON.stringify({ ...evaluation, perRecord: ranking }, null, 2) + '\n');
   if (typeof values.report === 'string') {
-    // The one place per-record scores join the report: pass `records: [{ time, score, attack }, …]`
-    // (and `scorer: 'its name'`) here once the pipeline scores records; the ROC curve and the
-    // score-over-time plot appear with them, and the page says they are missing until then.
-    const data = evaluationReportData(evaluation, labels, raised, { labelsFile: values.labels, dataFiles: positionals, span });
+    const records = scores.scores!;
+    const data = evaluationReportData(evaluation, labels, raised, {
+      labelsFile: values.labels, dataFiles: positionals, span, scorer: 'edge-burst (MIDAS-R) score per flow record',
+      records: Array.from({ length: records.length }, (_, i) => ({ time: records.times[i]!, score: records.scores[i]!, attack: records.attacks[i] === 1 })),
+    });
     writeFileSync(values.report, renderEvaluationReport(data));
     process.stdout.write(`report: ${values.report}\n`);
   }
@@ -451,7 +523,7 @@ async function evaluateCommand(args: string[]): Promise<number> {
 async function convertCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     to: { type: 'string' }, stream: { type: 'boolean' }, cluster: { type: 'string' }, labels: { type: 'string' }, 'dead-letter': { type: 'string' },
-    'no-original': { type: 'boolean' }, 'drop-original': { type: 'boolean' },
+    'no-original': { type: 'boolean' }, 'drop-original': { type: 'boolean' }, ...INPUT_OPTIONS,
   });
   if (values.help === true) return help('convert');
   if (typeof values.to !== 'string') throw new FlowhoundError('FH_USAGE', 'convert needs --to FILE.arrow');
@@ -466,9 +538,10 @@ async function convertCommand(args: string[]): Promise<number> {
   const started = Date.now();
   const progress = new Progress(pathsOf(positionals), () => ({ records: ingest.stats.total(ingest.stats.received), eventTime: Number.NaN }));
   try {
+    const { format, csv } = inputFormat(values);
     await replayMerged(ingest, positionals.map((file) => {
       const { path, cluster } = parseFileArgument(file);
-      return { path, format: 'auto' as const, cluster: cluster ?? config.cluster, source: 'files' };
+      return { path, format, csv, cluster: cluster ?? config.cluster, source: 'files' };
     }), 2_000);
     await ingest.close();
   } finally {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { INCIDENT_DETECTORS } from '../alerts/alert-incident.ts';
 import { DETECTOR_NAMES, detectorByName } from '../detectors/registry.ts';
 import { FORMAT_OPTIONS } from '../model/record-format.ts';
+import { CSV_COLUMNS, csvLayout } from '../parsers/csv-flow.ts';
 import { ENVIRONMENTS, ROLES } from '../model/workload.ts';
 
 /**
@@ -34,10 +35,21 @@ export const kafkaConnectionSchema = z.strictObject({
   connection_timeout_ms: z.number().int().positive().default(10_000),
 });
 
+/**
+ * `csv:` of a source: `columns` maps vocabulary names to the input's header names (`src_ip: sa`);
+ * `header` is the header for input without one: Kafka messages (one row each), headerless files.
+ */
+const csvSchema = z.strictObject({
+  columns: z.partialRecord(z.enum(CSV_COLUMNS), z.string().min(1)).optional(),
+  header: z.array(z.string()).min(1).optional(),
+});
+
 const kafkaSourceSchema = z.strictObject({
   type: z.literal('kafka'),
   topics: z.array(z.string().min(1)).min(1),
   format: z.enum(FORMAT_OPTIONS).default('auto'),
+  /** CSV rows: a Kafka message is one row without a header, so `format: csv` needs `csv.header`. */
+  csv: csvSchema.optional(),
   /** Consumer group; defaults to `flowhound-<pipeline>-<source>`. */
   group_id: z.string().min(1).optional(),
   /** Cluster name for formats that carry none (Calico); defaults to the pipeline's `cluster`. */
@@ -51,9 +63,11 @@ const kafkaSourceSchema = z.strictObject({
 
 const fileSourceSchema = z.strictObject({
   type: z.literal('file'),
-  /** JSON-lines files, `.gz` too; `-` reads standard input. */
+  /** JSON-lines or CSV files, `.gz` too; `-` reads standard input. */
   paths: z.array(z.string().min(1)).min(1),
   format: z.enum(FORMAT_OPTIONS).default('auto'),
+  /** CSV files: column mapping; `header` for files without a header row. */
+  csv: csvSchema.optional(),
   cluster: z.string().min(1).optional(),
   max_batch_records: z.number().int().positive().max(100_000).default(2_000),
 });
@@ -128,6 +142,19 @@ const detectionSchema = z.strictObject({
   egress_gateway_clusters: z.array(z.string()).optional(),
   gateway_only_domains: z.array(z.string()).optional(),
   ingress_gateways: z.array(z.string()).optional(),
+  /** Per-record edge-burst scoring (MIDAS-R) that the edge-burst detector and `--scores-out` read. */
+  edge_burst: z.strictObject({
+    tick_seconds: z.number().positive().default(60),
+    rows: z.number().int().min(1).max(8).default(2),
+    buckets: z.number().int().min(16).max(1 << 20).refine((n) => (n & (n - 1)) === 0, 'must be a power of two').default(1024),
+    decay: z.number().min(0).lt(1).default(0.5),
+    /** MIDAS-F: records scoring this or more stay out of the totals (long bursts stay anomalous); absent: MIDAS-R. */
+    filter_threshold: z.number().positive().optional(),
+    /** A record scores as a burst at this chi-squared score or more... */
+    burst_score: z.number().nonnegative().default(50),
+    /** ...on at least this current (decayed) count of its edge, source or destination. */
+    burst_count: z.number().nonnegative().default(20),
+  }).prefault({}),
   /** Per detector: `enabled` plus any of its parameters (see README). Unlisted detectors run with defaults. */
   detectors: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   suppress: z.array(suppressionSchema).default([]),
@@ -255,6 +282,15 @@ export const pipelineSchema = z.strictObject({
       } else if (typeof fallback !== typeof value || Array.isArray(fallback) !== Array.isArray(value)) {
         ctx.addIssue({ code: 'custom', path: ['detection', 'detectors', name, param], message: `expected a ${Array.isArray(fallback) ? 'list' : typeof fallback} like the default ${JSON.stringify(fallback)}` });
       }
+    }
+  }
+  for (const [id, source] of Object.entries(pipeline.sources)) {
+    if (source.type === 'kafka' && source.format === 'csv' && source.csv?.header === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['sources', id, 'csv', 'header'], message: 'expected the CSV header (a list of column names): Kafka messages are rows without one' });
+    }
+    if (source.csv?.header !== undefined) {
+      const layout = csvLayout(source.csv.header, source.csv.columns, 0);
+      if ('problem' in layout) ctx.addIssue({ code: 'custom', path: ['sources', id, 'csv'], message: layout.problem });
     }
   }
   for (const [id, source] of Object.entries(pipeline.sources)) {

@@ -41,6 +41,7 @@ export const beaconing: Detector<typeof defaults> = {
   category: 'command-and-control',
   techniques: ['T1071.001', 'T1573'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip'],
   evaluate(window, ctx, params) {
     if (window.workload.role === 'gateway') return [];
     let current: Map<string, { connections: number; bytes: number; edgeKey: string; port: number }> | undefined;

@@ -31,7 +31,7 @@ export const crossEnvironment: Detector<typeof defaults> = {
       if (!isEastWest(edge) || !crossesBoundary(window, edge)) continue;
       const { groupShare, groupSize, known } = edgeNovelty(edgeKey, { ...ctx, learned: true }, params.min_group);
       if (known || (groupSize >= params.min_group && groupShare >= params.common_share)) continue;
-      if (ctx.peerGroups.usersOf(edgeKey, window.key) >= params.shared_service_users) continue;
+      if (ctx.peerGroups.usersOf(edgeKey, window.key, window.workload.role) >= params.shared_service_users) continue;
       const peer = edge.peerWorkload!;
       const w = window.workload;
       const devToProd = w.env !== 'prod' && peer.env === 'prod';

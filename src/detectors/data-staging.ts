@@ -41,6 +41,7 @@ export const dataStaging: Detector<typeof defaults> = {
   category: 'collection',
   techniques: ['T1074', 'T1530', 'T1213'],
   defaults,
+  units: ['workload', 'host', 'ip'],
   evaluate(window, ctx, params) {
     const role = window.workload.role;
     if (role === 'system' || role === 'gateway' || role === 'data') return [];

@@ -21,6 +21,7 @@ export const deniedBurst: Detector<typeof defaults> = {
   category: 'discovery',
   techniques: ['T1046'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip', 'external'],
   evaluate(window, ctx, params) {
     const floor = ctx.learned ? params.min_denied : params.min_denied_unlearned;
     const out: Finding[] = [];

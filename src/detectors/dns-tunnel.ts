@@ -36,6 +36,7 @@ export const dnsTunnel: Detector<typeof defaults> = {
   category: 'command-and-control',
   techniques: ['T1071.004', 'T1572', 'T1048.003'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip'],
   evaluate(window, ctx, params) {
     const out: Finding[] = [];
     for (const [domain, use] of window.domains) {

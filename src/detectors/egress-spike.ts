@@ -34,6 +34,7 @@ export const egressSpike: Detector<typeof defaults> = {
   category: 'exfiltration',
   techniques: ['T1041', 'T1567', 'T1537'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip'],
   evaluate(window, ctx, params) {
     const observed = window.externalBytesOut;
     if (!ctx.learned || observed < params.min_bytes) return [];

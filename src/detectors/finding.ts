@@ -1,16 +1,16 @@
 import type { WindowStats } from '../baseline/window-stats.ts';
-import type { Finding, Severity } from '../model/alert.ts';
+import type { Category, Finding, Severity } from '../model/alert.ts';
 import type { Detector } from './types.ts';
 
 /** Builds a finding for `window` with the detector's name, category and default technique. */
 export function finding(
   detector: Pick<Detector<object>, 'name' | 'category' | 'techniques'>,
   window: WindowStats,
-  fields: { peer: string; severity: Severity; score: number; summary: string; evidence: Record<string, unknown>; technique?: string; startsAt?: number },
+  fields: { peer: string; severity: Severity; score: number; summary: string; evidence: Record<string, unknown>; technique?: string; category?: Category; startsAt?: number },
 ): Finding {
   return {
     detector: detector.name,
-    category: detector.category,
+    category: fields.category ?? detector.category,
     technique: fields.technique ?? detector.techniques[0]!,
     severity: fields.severity,
     score: Math.max(0, Math.min(1, fields.score)),

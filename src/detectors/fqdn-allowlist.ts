@@ -45,6 +45,7 @@ export const fqdnAllowlist: Detector<typeof defaults> = {
   category: 'command-and-control',
   techniques: ['T1071.001', 'T1105'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip'],
   evaluate(window, ctx, params) {
     const allowlist = ctx.settings.allowlists[window.workload.role];
     if (allowlist === undefined || !mayJudgeNovelty(ctx)) return [];

@@ -20,6 +20,7 @@ export const ipSweep: Detector<typeof defaults> = {
   category: 'discovery',
   techniques: ['T1018', 'T1046'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip', 'external'],
   evaluate(window, ctx, params) {
     if (window.workload.role === 'system') return [];
     // Nothing reaches the absolute floor: no need to read the history.

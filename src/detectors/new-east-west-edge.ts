@@ -35,19 +35,23 @@ function sensitivity(edge: EdgeUse): { weight: number; why: string } {
  * sensitive the target is. A peer that several other workloads of any role already use (a
  * registry, a shared cache) is a shared service, not a new path. Sensitive ports and
  * cross-environment edges have their own detectors; gateways and system workloads
- * legitimately meet new peers and are exempt.
+ * legitimately meet new peers and are exempt. A host is judged on its edges to other hosts,
+ * network sets and addresses, not to pods: its kubelet probes whatever is scheduled on it.
  */
 export const newEastWestEdge: Detector<typeof defaults> = {
   name: 'new-east-west-edge',
   category: 'lateral-movement',
   techniques: ['T1021', 'T1210', 'T1570'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip'],
   evaluate(window, ctx, params) {
     const role = window.workload.role;
     if (role === 'system' || role === 'gateway' || !ctx.learned) return [];
     const out: Finding[] = [];
+    const host = role === 'host';
     for (const [edgeKey, edge] of window.edges) {
       if (!isEastWest(edge) || SENSITIVE_PORTS.has(edge.port) || crossesBoundary(window, edge)) continue;
+      if (host && edge.peerKind === 'pod') continue;
       // Attempts the policy refused are the denied-burst detector's business.
       if (edge.denied === edge.connections) continue;
       if (edge.peerWorkload?.role === 'system' && (edge.port === 53 || edge.port === 9153)) continue;
@@ -56,7 +60,7 @@ export const newEastWestEdge: Detector<typeof defaults> = {
       if (isDataSource(edge) && edge.bytesIn >= STAGING.minBytes) continue;
       const { novelty, groupShare, groupSize } = edgeNovelty(edgeKey, ctx, params.min_group);
       if (novelty === 0) continue;
-      const users = ctx.peerGroups.usersOf(edgeKey, window.key);
+      const users = ctx.peerGroups.usersOf(edgeKey, window.key, role);
       if (users >= params.shared_service_users || Math.round(groupShare * groupSize) >= params.role_users) continue;
       const target = sensitivity(edge);
       const score = novelty * target.weight;

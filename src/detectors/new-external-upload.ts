@@ -39,6 +39,7 @@ export const newExternalUpload: Detector<typeof defaults> = {
   category: 'exfiltration',
   techniques: ['T1048', 'T1567.002'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip'],
   evaluate(window, ctx, params) {
     const out: Finding[] = [];
     for (const [edgeKey, edge] of window.edges) {

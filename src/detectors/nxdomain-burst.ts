@@ -22,6 +22,7 @@ export const nxdomainBurst: Detector<typeof defaults> = {
   category: 'command-and-control',
   techniques: ['T1568.002'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip'],
   evaluate(window, ctx, params) {
     if (window.dnsNxdomain < params.min_nxdomain) return [];
     // Search-path misses (`*.svc.cluster.local`, `*.compute.internal`) are left out, here and

@@ -20,6 +20,7 @@ export const portScan: Detector<typeof defaults> = {
   category: 'discovery',
   techniques: ['T1046'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip', 'external'],
   evaluate(window, ctx, params) {
     const out: Finding[] = [];
     let usualFanOut: number | undefined;

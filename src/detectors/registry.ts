@@ -1,5 +1,6 @@
 import { crossEnvironment } from './cross-environment.ts';
 import { dataStaging } from './data-staging.ts';
+import { edgeBurst } from './edge-burst.ts';
 import { ipSweep } from './ip-sweep.ts';
 import { metadataApi } from './metadata-api.ts';
 import { newEastWestEdge } from './new-east-west-edge.ts';
@@ -22,7 +23,7 @@ import type { Detector } from './types.ts';
 /** Every detector by name; `pipelines/*.yaml` enables and tunes them under `detection.detectors`. */
 export const DETECTORS: readonly Detector<object>[] = [
   // Lateral movement and discovery
-  newEastWestEdge, portScan, ipSweep, sensitivePort, crossEnvironment, metadataApi, deniedBurst,
+  newEastWestEdge, portScan, ipSweep, sensitivePort, crossEnvironment, metadataApi, deniedBurst, edgeBurst,
   // Collection
   dataStaging,
   // Exfiltration and command-and-control

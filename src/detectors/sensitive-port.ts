@@ -16,7 +16,8 @@ const defaults = {
  * SMB, the Kubernetes API, kubelet, etcd, container runtimes — that the workload has not used
  * before and its role does not commonly use. System workloads are exempt (they do this daily).
  * Nothing is "never seen" before the workload or its role has learned: log shippers, operators
- * and etcd clients use these ports from their first minute.
+ * and etcd clients use these ports from their first minute. Pods only: for a node or a machine
+ * known by its address, SSH to a host it never used is administration, not news.
  */
 export const sensitivePort: Detector<typeof defaults> = {
   name: 'sensitive-port',

@@ -43,6 +43,7 @@ export const slowExfil: Detector<Params> = {
   category: 'exfiltration',
   techniques: ['T1030', 'T1029'],
   defaults,
+  units: ['workload', 'host', 'networkset', 'ip'],
   evaluate(window, ctx, params) {
     if (!ctx.learned) return [];
     const out: Finding[] = [];

@@ -2,6 +2,7 @@ import type { PeerView } from '../baseline/peer-groups.ts';
 import type { WindowStats } from '../baseline/window-stats.ts';
 import type { WorkloadBaseline } from '../baseline/workload-baseline.ts';
 import type { Category, Finding } from '../model/alert.ts';
+import type { UnitKind } from '../model/workload.ts';
 import type { DetectionSettings } from './settings.ts';
 
 /** What a detector may look at besides the window itself. Read-only; no clock, no I/O. */
@@ -32,5 +33,10 @@ export interface Detector<P extends object = Record<string, unknown>> {
   readonly techniques: readonly string[];
   /** Tunable parameters with their defaults; `pipelines/*.yaml` may override any of them. */
   readonly defaults: P;
+  /**
+   * The kinds of baseline unit it judges (model/workload.ts UnitKind): pod workloads only when
+   * absent; hosts, network sets and addresses where its signal means the same for them.
+   */
+  readonly units?: readonly UnitKind[];
   evaluate(window: WindowStats, ctx: DetectorContext, params: P): Finding[];
 }

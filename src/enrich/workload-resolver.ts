@@ -1,5 +1,5 @@
 import type { Endpoint } from '../model/endpoint.ts';
-import { type Environment, type Role, type Workload, workloadKey } from '../model/workload.ts';
+import { type Environment, type Role, UNIT_ROLE, unitName, type Workload } from '../model/workload.ts';
 import { compileGlobs } from './glob.ts';
 
 /** A rule that gives a role (or environment) to workloads matching all of its conditions. */
@@ -81,6 +81,10 @@ export interface WorkloadIdentity {
  * (cached, bounded; the first endpoint seen of a workload decides its labels): roles come from
  * labels and config patterns, never from IPs. Looked up by the endpoint's three names, so a
  * record's key string is built once per workload, not once per record.
+ *
+ * Endpoints that are not pods (hosts, network sets, addresses) get the role of their kind
+ * (UNIT_ROLE; a `flowhound.io/role` label overrides it): the role rules describe workloads, and a
+ * node called `gpu-train-3` is not a training job.
  */
 export class WorkloadResolver {
   private readonly roleRules: { value: Role; matches: Matcher }[];
@@ -101,24 +105,41 @@ export class WorkloadResolver {
     return this.identify(endpoint).workload;
   }
 
-  /** The endpoint's workload key and resolved workload. */
+  /** The endpoint's workload key and resolved workload (a peer's identity: keyed by its workload name as reported). */
   identify(endpoint: Endpoint): WorkloadIdentity {
-    return this.peek(endpoint) ?? this.add(endpoint);
+    return this.peek(endpoint) ?? this.add(endpoint, endpoint.workload);
+  }
+
+  /**
+   * The baseline unit the endpoint belongs to (model/workload.ts unitName): a pod's workload as
+   * `identify` gives it; a host, network set or address by its name or IP; undefined for an
+   * aggregated bucket that is no one party (`pub` / `pvt` without an IP).
+   */
+  unit(endpoint: Endpoint): WorkloadIdentity | undefined {
+    if (endpoint.kind === 'pod') return this.identify(endpoint);
+    const name = unitName(endpoint);
+    if (name === undefined) return undefined;
+    return this.lookup(endpoint.cluster, endpoint.namespace, name) ?? this.add(endpoint, name);
   }
 
   /** The endpoint's identity if its workload was met already (nothing is resolved or cached). */
   peek(endpoint: Endpoint): WorkloadIdentity | undefined {
-    return this.cache.get(endpoint.cluster)?.get(endpoint.namespace)?.get(endpoint.workload);
+    return this.lookup(endpoint.cluster, endpoint.namespace, endpoint.workload);
   }
 
-  private add(endpoint: Endpoint): WorkloadIdentity {
+  private lookup(cluster: string, namespace: string, name: string): WorkloadIdentity | undefined {
+    return this.cache.get(cluster)?.get(namespace)?.get(name);
+  }
+
+  private add(endpoint: Endpoint, name: string): WorkloadIdentity {
+    const labelled = endpoint.labels[ROLE_LABEL] as Role | undefined;
     const identity: WorkloadIdentity = {
-      key: workloadKey(endpoint),
+      key: `${endpoint.cluster}/${endpoint.namespace}/${name}`,
       workload: {
         cluster: endpoint.cluster,
         namespace: endpoint.namespace,
-        name: endpoint.workload,
-        role: (endpoint.labels[ROLE_LABEL] as Role | undefined) ?? this.roleRules.find((r) => r.matches(endpoint))?.value ?? 'other',
+        name,
+        role: labelled ?? (endpoint.kind === 'pod' ? this.roleRules.find((r) => r.matches(endpoint))?.value ?? 'other' : UNIT_ROLE[endpoint.kind]),
         env: (endpoint.labels[ENV_LABEL] as Environment | undefined) ?? this.envRules.find((r) => r.matches(endpoint))?.value ?? 'unknown',
       },
     };
@@ -128,7 +149,7 @@ export class WorkloadResolver {
     if (namespaces === undefined) this.cache.set(endpoint.cluster, (namespaces = new Map()));
     let names = namespaces.get(endpoint.namespace);
     if (names === undefined) namespaces.set(endpoint.namespace, (names = new Map()));
-    names.set(endpoint.workload, identity);
+    names.set(name, identity);
     return identity;
   }
 

@@ -31,6 +31,8 @@ export interface DnsRecord {
   count: number;
   latencyMeanNs?: number;
   latencyMaxNs?: number;
+  /** The line of the record in its input file (JSON lines); undefined when not from a file. */
+  row?: number;
 }
 
 export interface DnsAnswer {

@@ -5,7 +5,7 @@ export const PROTOCOLS = ['tcp', 'udp', 'icmp', 'icmpv6', 'sctp', 'other'] as co
 export type Protocol = (typeof PROTOCOLS)[number];
 
 /**
- * One observed connection aggregate, normalised from Calico flow logs or Hubble flows.
+ * One observed connection aggregate, normalised from Calico flow logs, Hubble flows or CSV flows.
  *
  * `src` is always the initiator and `dst` the responder: Hubble reply packets are flipped so
  * that both directions of one connection describe the same edge. Volumes are split by direction
@@ -48,6 +48,25 @@ export interface FlowRecord {
   connectionsCompleted: number;
   /** Hubble's drop reason (`POLICY_DENIED`…) or Calico's deciding policy, when denied. */
   denyReason?: string;
+  /**
+   * A labelled dataset's verdict for this record, as its `label` column says it (CSV flows):
+   * an attack name or class, or a benign marker; undefined when the input has no labels.
+   * Read it with isAttackLabel.
+   */
+  label?: string;
+  /** 1-based data row of the record in its input file (CSV: header excluded; JSON lines: the line); undefined when not from a file. */
+  row?: number;
+  /** Which of a replay's input files the record came from (its index in the command line's list). */
+  input?: number;
+}
+
+/** Label texts that mean "no attack": '', `0`, `benign`, `normal` (any case, spaces around ignored). */
+const BENIGN_LABELS: ReadonlySet<string> = new Set(['', '0', 'benign', 'normal']);
+
+/** Whether a record's `label` names an attack (undefined: unlabelled, so not one). */
+export function isAttackLabel(label: string | undefined): boolean {
+  if (label === undefined) return false;
+  return !BENIGN_LABELS.has(label) && !BENIGN_LABELS.has(label.trim().toLowerCase());
 }
 
 /** dstFqdns of the flows that have none: one shared frozen array, as records are read-only downstream. */

@@ -69,6 +69,7 @@ function toDnsRecord(obj: JsonObject, ctx: ParseContext): DnsRecord {
     rcode: rcodeName(requireString(obj, 'rcode')),
     answers: answers(obj.rrsets),
     count: requireCount(obj, 'count'),
+    row: ctx.line,
   };
   const server = firstServer(obj.servers, ctx.cluster);
   if (server !== undefined) record.server = server;

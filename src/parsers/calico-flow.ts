@@ -119,6 +119,8 @@ export function readCalicoFlow(obj: JsonObject, ctx: ParseContext): FlowRecord {
     dstPort,
     dstService,
     denyReason: action === 'deny' ? denyingPolicy(obj.policies) : undefined,
+    label: undefined,
+    row: ctx.line,
   };
   return record;
 }

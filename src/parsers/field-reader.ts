@@ -146,11 +146,15 @@ function daysIn(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** 2000-01-01: anything earlier is a unit mistake (e.g. milliseconds read as seconds the other way round). */
-const EARLIEST_MS = 946_684_800_000;
+/**
+ * 1970-01-01, the epoch: any year from it on is accepted, so replayed history of any age (a 1998
+ * dataset) reads; a unit mistake (milliseconds in a seconds field) lands far in the future and
+ * is caught by checkNotFuture instead.
+ */
+export const EARLIEST_MS = 0;
 
-function checkEpochMs(ms: number, key: string, path: string): number {
-  if (ms < EARLIEST_MS) throw new FieldError('out-of-range', `${path}${key} is before the year 2000 (${ms} ms)`);
+export function checkEpochMs(ms: number, key: string, path = ''): number {
+  if (ms < EARLIEST_MS) throw new FieldError('out-of-range', `${path}${key} is before 1970 (${ms} ms)`);
   return ms;
 }
 

@@ -31,6 +31,7 @@ import {
   typeName, type JsonObject,
 } from './field-reader.ts';
 import { normalizeQname, rcodeName } from './dns-names.ts';
+import { isPrivateIp } from './ip-address.ts';
 import { parseLabels } from './labels.ts';
 import type { ParseContext } from './parse-context.ts';
 import { invalid, ok, skipped, type ParseOutcome, type Route } from './parse-outcome.ts';
@@ -176,6 +177,8 @@ function toFlowRecord(wrapper: JsonObject, flow: JsonObject, ctx: ParseContext):
       ? { name: service.name, namespace: typeof service.namespace === 'string' ? service.namespace : dst.namespace }
       : undefined,
     denyReason: denied && typeof flow.drop_reason_desc === 'string' ? flow.drop_reason_desc : undefined,
+    label: undefined,
+    row: ctx.line,
   };
   return record;
 }
@@ -225,6 +228,7 @@ function toDnsRecord(wrapper: JsonObject, flow: JsonObject, l7: JsonObject, dns:
     rcode: typeof rcode === 'number' || typeof rcode === 'string' ? rcodeName(rcode) : 'NOERROR',
     answers,
     count: 1,
+    row: ctx.line,
   };
   if (typeof l7.latency_ns === 'number' || typeof l7.latency_ns === 'string') {
     const latency = Number(l7.latency_ns);
@@ -350,17 +354,8 @@ function reservedName(labels: Record<string, string>): string | undefined {
   return undefined;
 }
 
-/** RFC 1918, CGNAT, loopback, link-local and IPv6 ULA / link-local ranges. */
-export function isPrivateIp(ip: string): boolean {
-  if (ip.includes(':')) {
-    const lower = ip.toLowerCase();
-    return lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80') || lower === '::1';
-  }
-  const dot = ip.indexOf('.');
-  const a = Number(ip.slice(0, dot));
-  const b = Number(ip.slice(dot + 1, ip.indexOf('.', dot + 1)));
-  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
-}
+/** Kept here for existing imports; the helper lives in ip-address.ts. */
+export { isPrivateIp };
 
 function names(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) return NO_FQDNS;

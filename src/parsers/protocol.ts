@@ -1,6 +1,6 @@
 import type { Protocol } from '../model/flow-record.ts';
 
-/** Calico writes protocol names (`tcp`) and sometimes IANA numbers (`6`); normalise both. */
+/** Calico writes protocol names (`tcp`) and sometimes IANA numbers (`6`); normalise both (names in any case). */
 const BY_NAME: Record<string, Protocol> = {
   tcp: 'tcp', TCP: 'tcp', '6': 'tcp',
   udp: 'udp', UDP: 'udp', '17': 'udp',
@@ -10,5 +10,6 @@ const BY_NAME: Record<string, Protocol> = {
 };
 
 export function normalizeProtocol(value: string | number): Protocol {
-  return BY_NAME[String(value)] ?? 'other';
+  const text = String(value);
+  return BY_NAME[text] ?? BY_NAME[text.toLowerCase()] ?? 'other';
 }

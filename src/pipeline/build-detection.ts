@@ -8,7 +8,7 @@ import { WorkloadResolver } from '../enrich/workload-resolver.ts';
 import { DetectionStage, type DetectionStageOptions, type EnabledDetector } from './detection-stage.ts';
 
 /** The detection stage described by a pipeline's `detection:` section. */
-export type DetectionHooks = Pick<DetectionStageOptions, 'onLate' | 'onWindow' | 'onFindings' | 'clock' | 'idleLaneMs' | 'peerGroups' | 'part' | 'mayClose' | 'trackChanges'> & {
+export type DetectionHooks = Pick<DetectionStageOptions, 'onLate' | 'onWindow' | 'onFindings' | 'onScore' | 'clock' | 'idleLaneMs' | 'peerGroups' | 'part' | 'mayClose' | 'trackChanges'> & {
   /** Overrides detection.max_state_mb (a detection task gets its share of the member's). */
   maxStateMb?: number;
 };
@@ -43,6 +43,8 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], { ma
   const options = {
     detectors,
     settings,
+    // Scored when the detector runs or something reads the scores (`--scores-out`).
+    ...(detectors.some((d) => d.detector.name === 'edge-burst') || hooks.onScore !== undefined ? { edgeBurst: config.edge_burst } : {}),
     resolver: new WorkloadResolver({
       roles: config.roles.map(({ role, ...rule }) => ({ value: role, ...rule })),
       environments: config.environments.map(({ env, ...rule }) => ({ value: env, ...rule })),

@@ -55,6 +55,8 @@ export interface BuildOptions {
   eventTimeRange?: { from: number; until: number };
   /** Metrics to feed (the CLI creates them when /metrics is served). */
   metrics?: PipelineMetrics;
+  /** Replay: called with every flow record's edge-burst score (`--scores-out`, evaluate's ROC-AUC). */
+  onScore?: DetectionHooks['onScore'];
 }
 
 /** A pipeline built from its config: sources feeding one Ingest, which owns the sinks. */
@@ -118,6 +120,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   const late = new LateRecords(deadLetter, config.detection.allowed_lateness_seconds);
   const hooks: DetectionHooks = {
     onLate: (record) => late.push(record),
+    ...(options.onScore === undefined ? {} : { onScore: options.onScore }),
     ...(metrics === undefined ? {} : {
       onWindow: (window, baseline, learning) => metrics.onWindow(window, baseline, learning),
       onFindings: (findings) => metrics.onFindings(findings),
@@ -163,7 +166,7 @@ export function buildPipeline(config: PipelineConfig, options: BuildOptions): Bu
   // A replay reads every file source as one stream merged in event time; otherwise each source is its own.
   const mergedFiles = options.mergeFilesByEventTime === true && Object.values(config.sources).every((s) => s.type === 'file');
   const files = Object.entries(config.sources).flatMap(([id, source]) =>
-    source.type === 'file' ? source.paths.map((path) => ({ path, format: source.format, cluster: source.cluster ?? config.cluster, source: id })) : []);
+    source.type === 'file' ? source.paths.map((path) => ({ path, format: source.format, csv: source.csv, cluster: source.cluster ?? config.cluster, source: id })) : []);
   const sources: Source[] = mergedFiles ? [new MergedFilesSource({
     name: 'files', files, ingest, maxBatchRecords: 2_000,
     ...options.eventTimeRange, loops: options.loops ?? 1, windowMs: config.detection.window_seconds * 1000,

@@ -12,11 +12,12 @@ import type { Detector } from '../detectors/types.ts';
 import type { DetectionSettings } from '../detectors/settings.ts';
 import type { Alert, Finding } from '../model/alert.ts';
 import type { DnsRecord } from '../model/dns-record.ts';
-import type { Endpoint } from '../model/endpoint.ts';
+import type { Endpoint, EndpointKind } from '../model/endpoint.ts';
 import type { FlowRecord } from '../model/flow-record.ts';
 import { eventTime as eventTimeOf, type NormalizedRecord } from '../model/normalized-record.ts';
-import { workloadKey } from '../model/workload.ts';
+import { isAddress, UNIT_KINDS, unitKey, unitKind, workloadKey, type UnitKind } from '../model/workload.ts';
 import type { RecordStage } from './record-stage.ts';
+import type { EdgeBurstConfig } from '../scoring/flow-burst-scoring.ts';
 
 export interface EnabledDetector {
   detector: Detector<object>;
@@ -54,6 +55,13 @@ export interface DetectionStageOptions {
   onWindow?: (window: WindowStats, baseline: WorkloadBaseline | undefined, learning: number) => void;
   /** Called with every batch of findings (metrics keep the current anomaly scores). */
   onFindings?: (findings: Finding[]) => void;
+  /**
+   * Per-record edge-burst scoring (MIDAS-R) with the thresholds at which a record counts as a
+   * burst in its initiator's window; absent: flows are not scored.
+   */
+  edgeBurst?: EdgeBurstConfig & { burst_score: number; burst_count: number };
+  /** Called with every flow record this stage scores (once per record: on its initiator's side), and its score. */
+  onScore?: (flow: FlowRecord, score: number) => void;
   /** A lane silent for this long (wall clock) no longer holds the watermark back. */
   idleLaneMs?: number;
   /** Wall clock, only for lane idleness. */
@@ -80,8 +88,30 @@ export interface DetectionStageOptions {
  */
 export const ROLE_VIEW_DELAY_WINDOWS = 6;
 
+const WORKLOADS_ONLY: readonly UnitKind[] = ['workload'];
+
 /** Which side(s) of a flow a task counts: a flow between two workloads goes to each one's task. */
 export const SIDE = { src: 1, dst: 2, both: 3, dnsGlobal: 4 } as const;
+
+/** Endpoint kinds whose end reports flows itself (Calico `wep` / `hep`, Hubble pods and hosts). */
+const REPORTING_KINDS: Readonly<Record<EndpointKind, boolean>> = { pod: true, host: true, networkset: false, public: false, private: false, unknown: false };
+
+/**
+ * The sides of a flow whose unit may count it (SIDE bits), and the key of each unit: what the
+ * ingest tier routes to the units' tasks; the task decides from the reporter what it counts
+ * (DetectionStage.addFlow). A pod's side from the other end's report only when that end never
+ * reports; a host, network set or address for what it initiates, and for what it receives from
+ * another endpoint that is not a pod.
+ */
+export function flowUnitSides(flow: FlowRecord): { sides: number; srcKey: string | undefined; dstKey: string | undefined } {
+  const { src, dst, reporter } = flow;
+  let sides = 0;
+  const srcKey = src.kind === 'pod' ? (reporter !== 'dst' || !REPORTING_KINDS[dst.kind] ? workloadKey(src) : undefined) : unitKey(src);
+  if (srcKey !== undefined) sides |= SIDE.src;
+  const dstKey = dst.kind === 'pod' ? (reporter !== 'src' || !REPORTING_KINDS[src.kind] ? workloadKey(dst) : undefined) : src.kind === 'pod' ? undefined : unitKey(dst);
+  if (dstKey !== undefined) sides |= SIDE.dst;
+  return { sides, srcKey, dstKey };
+}
 
 export interface DetectionStats {
   late: number;
@@ -123,14 +153,17 @@ export class DetectionStage implements RecordStage, DetectionView {
   readonly peerGroups: PeerGroups;
   readonly state: DetectionState;
   private readonly options: DetectionStageOptions;
+  /** The enabled detectors that judge each kind of unit (Detector.units). */
+  private readonly detectorsFor: Record<UnitKind, EnabledDetector[]>;
   private readonly maxOpenWindows: number;
   private readonly idleLaneMs: number;
   private readonly clock: () => number;
 
   constructor(options: DetectionStageOptions) {
     this.options = options;
+    this.detectorsFor = Object.fromEntries(UNIT_KINDS.map((kind) => [kind, options.detectors.filter(({ detector }) => (detector.units ?? WORKLOADS_ONLY).includes(kind))])) as Record<UnitKind, EnabledDetector[]>;
     this.peerGroups = options.peerGroups ?? new PeerGroups();
-    this.state = new DetectionState({ maxWorkloads: options.maxWorkloads, ...(options.maxStateBytes === undefined ? {} : { maxStateBytes: options.maxStateBytes }), lifecycle: options.lifecycle, peers: this.peerGroups.part(options.part ?? 0), trackChanges: options.trackChanges === true });
+    this.state = new DetectionState({ maxWorkloads: options.maxWorkloads, ...(options.maxStateBytes === undefined ? {} : { maxStateBytes: options.maxStateBytes }), lifecycle: options.lifecycle, peers: this.peerGroups.part(options.part ?? 0), trackChanges: options.trackChanges === true, ...(options.edgeBurst === undefined ? {} : { edgeBurst: options.edgeBurst }) });
     this.maxOpenWindows = options.maxOpenWindows ?? Number.POSITIVE_INFINITY;
     this.idleLaneMs = options.idleLaneMs ?? 30_000;
     this.clock = options.clock ?? Date.now;
@@ -300,25 +333,83 @@ export class DetectionStage implements RecordStage, DetectionView {
   }
 
   private addFlow(flow: FlowRecord, bucket: number, side: number): void {
-    const { src, dst } = flow;
+    const { src, dst, reporter } = flow;
     const { resolver } = this.options;
     // Each side's identity is looked up once per record, whichever windows it is used for.
     let srcIdentity: WorkloadIdentity | undefined;
     let dstIdentity: WorkloadIdentity | undefined;
-    // Calico and Hubble report a pod-to-pod flow from both ends: count each side once.
-    if ((side & SIDE.src) !== 0 && src.kind === 'pod' && (flow.reporter !== 'dst' || dst.kind !== 'pod')) {
-      srcIdentity = resolver.identify(src);
-      const window = this.window(bucket, srcIdentity);
+    if (src.kind === 'pod') {
+      // Calico and Hubble report a flow from each end that is a pod or host: a pod's side is
+      // counted from its own report, and from the other end's only when that end never reports.
+      if ((side & SIDE.src) !== 0 && (reporter !== 'dst' || !REPORTING_KINDS[dst.kind])) {
+        srcIdentity = resolver.identify(src);
+        if (this.state.burst !== undefined) dstIdentity = this.scoreFlow(flow, srcIdentity);
+        const window = this.window(bucket, srcIdentity);
+        if (window !== undefined) {
+          if (this.state.burst !== undefined) this.noteBurst(window, flow, this.state.burst.sourceSide);
+          if (dst.kind === 'pod') addOutgoing(window, flow, (dstIdentity ??= resolver.identify(dst)));
+          else addOutgoing(window, flow, this.peerOf(flow, window.key));
+        }
+      }
+    } else if ((side & SIDE.src) !== 0) {
+      srcIdentity = this.nonPodUnit(src, 'src', reporter);
+      if (srcIdentity !== undefined && this.state.burst !== undefined) dstIdentity = this.scoreFlow(flow, srcIdentity);
+      const window = srcIdentity === undefined ? undefined : this.window(bucket, srcIdentity);
       if (window !== undefined) {
-        if (dst.kind === 'pod') addOutgoing(window, flow, (dstIdentity = resolver.identify(dst)));
+        if (this.state.burst !== undefined) this.noteBurst(window, flow, this.state.burst.sourceSide);
+        if (dst.kind === 'pod') addOutgoing(window, flow, (dstIdentity ??= resolver.identify(dst)));
         else addOutgoing(window, flow, this.peerOf(flow, window.key));
       }
     }
-    if ((side & SIDE.dst) !== 0 && dst.kind === 'pod' && (flow.reporter !== 'src' || src.kind !== 'pod')) {
+    if ((side & SIDE.dst) === 0) return;
+    if (dst.kind === 'pod') {
+      if (reporter === 'src' && REPORTING_KINDS[src.kind]) return;
       const viaGateway = src.kind === 'pod' && this.isIngressGateway(src, srcIdentity);
       const window = this.window(bucket, dstIdentity ?? resolver.identify(dst));
       if (window !== undefined) addIncoming(window, flow, viaGateway);
+    } else if (src.kind !== 'pod') {
+      // What a pod sends is judged at the pod: the hosts and addresses it reaches are units
+      // for what they initiate, and for what they receive only from other such endpoints.
+      const identity = this.nonPodUnit(dst, 'dst', reporter);
+      const window = identity === undefined ? undefined : this.window(bucket, identity);
+      if (window !== undefined) addIncoming(window, flow, false);
     }
+  }
+
+  /**
+   * Scores a record once, where its initiator's side counts (the same records in one process
+   * and in the detection task that holds the initiator); returns the destination's identity
+   * when it is a pod (resolved for the edge key, reused by the caller).
+   */
+  private scoreFlow(flow: FlowRecord, source: WorkloadIdentity): WorkloadIdentity | undefined {
+    const dst = flow.dst;
+    const destination = dst.kind === 'pod' ? this.options.resolver.identify(dst) : undefined;
+    const score = this.state.burst!.score(flow, source.key, destination?.key ?? dst.ip ?? flow.dstFqdns[0] ?? dst.workload);
+    this.state.burstChanged = true;
+    this.options.onScore?.(flow, score);
+    return destination;
+  }
+
+  /** A scored record in its initiator's window: the highest source-side score, and the connections of burst records. */
+  private noteBurst(window: WindowStats, flow: FlowRecord, side: { score: number; current: number }): void {
+    if (side.score > window.burstMax) window.burstMax = side.score;
+    const thresholds = this.options.edgeBurst!;
+    if (side.score >= thresholds.burst_score && side.current >= thresholds.burst_count) window.burstConnections += flow.connections > 0 ? flow.connections : 1;
+  }
+
+  /**
+   * The unit of a side that is not a pod, if this record counts for it: a host that reports its
+   * own flows (seen as a record's reporter, remembered) is counted from its own reports only,
+   * so a flow both ends report is counted once; any other endpoint from whichever end reported.
+   */
+  private nonPodUnit(endpoint: Endpoint, end: 'src' | 'dst', reporter: FlowRecord['reporter']): WorkloadIdentity | undefined {
+    const identity = this.options.resolver.unit(endpoint);
+    if (identity === undefined || endpoint.kind !== 'host' || reporter === 'unknown') return identity;
+    if (reporter === end) {
+      this.state.reportingHost(identity.key);
+      return identity;
+    }
+    return this.state.reportsItself(identity.key) ? undefined : identity;
   }
 
   /** Whether a (pod) source is an ingress gateway; remembered per workload, without resolving one not met yet. */
@@ -347,8 +438,9 @@ export class DetectionStage implements RecordStage, DetectionView {
   private readonly externalPeer: { key: string; fqdn: string | undefined } = { key: '', fqdn: undefined };
 
   private addDnsRecord(dns: DnsRecord, bucket: number): void {
-    if (dns.client.kind !== 'pod') return;
-    const window = this.window(bucket, this.options.resolver.identify(dns.client));
+    const identity = this.options.resolver.unit(dns.client);
+    if (identity === undefined) return;
+    const window = this.window(bucket, identity);
     if (window === undefined) return;
     this.state.dns.observe(dns, window.key);
     addDns(window, dns);
@@ -375,7 +467,7 @@ export class DetectionStage implements RecordStage, DetectionView {
       const findings: Finding[] = [];
       // Every workload of the window is as recent as any other: touched before judging, so the
       // evictions new workloads cause fall on workloads idle in this window.
-      for (const key of windows.keys()) state.baselines.get(key);
+      for (const key of windows.keys()) state.touchBaseline(key);
       // Judged against the role view of the windows before this one: the same however the
       // workloads are spread over tasks and in whatever order the tasks close this window.
       const peerGroups = this.peerGroups.at(viewAsOf);
@@ -413,14 +505,37 @@ export class DetectionStage implements RecordStage, DetectionView {
     const roleLearned = roleSince !== undefined && window.start - roleSince >= learningMs;
     const ctx = { baseline, learned, roleLearned, peerGroups, settings };
     const findings: Finding[] = [];
-    for (const { detector, params } of this.options.detectors) findings.push(...detector.evaluate(window, ctx, params));
-    state.peers.update(window, baseline);
+    const kind = unitKind(window.workload);
+    for (const { detector, params } of this.detectorsFor[kind]) findings.push(...detector.evaluate(window, ctx, params));
+    // Internet addresses have no role to speak of: they stay out of the role view (and its topic).
+    if (kind !== 'external') state.peers.update(window, baseline);
     updateBaseline(baseline, window);
     state.baselineChanged(window.key);
     if (!fresh) state.baselines.reweigh(window.key);
-    else if (state.baselines.wouldEvict(baselineBytes(baseline)) && bucket.has(state.baselines.oldestKey()!)) this.stats.baselinesNotKept++;
-    else state.baselines.set(window.key, baseline);
+    else if (state.baselines.wouldEvict(baselineBytes(baseline)) && !this.makeRoomFor(kind, bucket)) this.stats.baselinesNotKept++;
+    else {
+      state.baselines.set(window.key, baseline);
+      if (isAddress(kind)) state.keptAddress(window.key);
+    }
     return findings;
+  }
+
+  /**
+   * Whether a new unit's baseline may take the room of the least recently active one: not of one
+   * active in the same window (a burst of newcomers must not evict each other's peers). A bare
+   * address (a public endpoint's clients, an attacker inventing IPs) takes the room of the least
+   * recently active address instead, evicted here, and never a workload's, host's or network
+   * set's: addresses churn, and evicting a nightly job's baseline for one would make its next
+   * run look new.
+   */
+  private makeRoomFor(kind: UnitKind, bucket: Map<string, WindowStats>): boolean {
+    const { baselines } = this.state;
+    const oldest = baselines.oldestKey()!;
+    if (bucket.has(oldest)) return false;
+    if (!isAddress(kind) || isAddress(unitKind(baselines.peek(oldest)!.workload))) return true;
+    const address = this.state.oldestAddress();
+    if (address === undefined || bucket.has(address)) return false;
+    return baselines.evict(address);
   }
 
   private async emit(alerts: Alert[]): Promise<void> {

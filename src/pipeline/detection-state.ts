@@ -5,7 +5,10 @@ import type { WindowStats } from '../baseline/window-stats.ts';
 import { restoreWindow, snapshotWindow } from '../baseline/window-snapshot.ts';
 import { baselineBytes, restoreBaseline, snapshotBaseline, type WorkloadBaseline } from '../baseline/workload-baseline.ts';
 import { DnsCorrelator } from '../enrich/dns-correlator.ts';
+import type { EdgeBurstSnapshot } from '../scoring/edge-burst-scorer.ts';
+import { FlowBurstScoring, type EdgeBurstConfig } from '../scoring/flow-burst-scoring.ts';
 import type { Alert } from '../model/alert.ts';
+import { isAddress, unitKind } from '../model/workload.ts';
 
 /** Event-time progress of one input lane (a raw topic partition, a file). */
 export interface LaneProgress {
@@ -26,6 +29,8 @@ export interface ChangelogRecord {
 
 const SEP = '\u0000';
 export const META_KEY = 'meta';
+/** The edge-burst scorer's counters (written when they changed). */
+export const BURST_KEY = 'burst';
 const STATE_VERSION = 1;
 
 interface MetaSnapshot {
@@ -39,7 +44,12 @@ interface MetaSnapshot {
   dns: unknown;
   /** Alerts committed with this state but perhaps not yet handed to the sinks (emission batches): re-sent on restore. */
   undelivered: Alert[][];
+  /** Host units seen reporting their own flows (absent: none). */
+  reportingHosts?: string[];
 }
+
+/** Hosts remembered as reporting their own flows; past it the least recently seen is forgotten. */
+const MAX_REPORTING_HOSTS = 4_096;
 
 /** What a restore found besides the state itself. */
 export interface Restored {
@@ -64,12 +74,26 @@ export class DetectionState {
   readonly baselines: LruMap<string, WorkloadBaseline>;
   readonly lanes = new Map<string, LaneProgress>();
   dns = new DnsCorrelator();
+  /**
+   * Host units seen as the reporter of a record (Calico host endpoints with HEP reporting, Hubble
+   * with the host firewall): their flows are counted from their own reports only. Bounded.
+   */
+  reportingHosts = new LruMap<string, true>(MAX_REPORTING_HOSTS);
   lifecycle: AlertLifecycle;
   /** This task's part of the role view (replaced by a restore). */
   peers: PeerGroupPart;
   newest = Number.NEGATIVE_INFINITY;
   /** End of the latest closed window: records that start before it are late. */
   closedUpTo = Number.NEGATIVE_INFINITY;
+  /** Per-record edge-burst scoring, when enabled. */
+  readonly burst: FlowBurstScoring | undefined;
+  /** Whether `burst` scored a record since the last checkpoint. */
+  burstChanged = false;
+  /**
+   * Keys of the baselines that are bare addresses (external and ip units), least recently
+   * active first: a new address evicts the oldest of these, never a workload's (DetectionStage).
+   */
+  private readonly addresses = new Set<string>();
   private changedBaselines = new Set<string>();
   private changedOpen = new Set<string>();
   /** The alert lifecycle's settings (from config; a restore rebuilds the lifecycle with them). */
@@ -78,12 +102,47 @@ export class DetectionState {
   /** Whether changes are tracked for checkpoints (durable tasks); an in-memory stage keeps no sets that only grow. */
   private readonly tracking: boolean;
 
-  constructor(options: { maxWorkloads: number; maxStateBytes?: number; lifecycle: AlertLifecycleOptions; peers: PeerGroupPart; trackChanges?: boolean }) {
+  constructor(options: { maxWorkloads: number; maxStateBytes?: number; lifecycle: AlertLifecycleOptions; peers: PeerGroupPart; trackChanges?: boolean; edgeBurst?: EdgeBurstConfig }) {
     this.tracking = options.trackChanges === true;
-    this.baselines = new LruMap(options.maxWorkloads, (key) => this.baselineChanged(key), { weigh: baselineBytes, maxWeight: options.maxStateBytes ?? Number.POSITIVE_INFINITY });
+    this.burst = options.edgeBurst === undefined ? undefined : new FlowBurstScoring(options.edgeBurst);
+    this.baselines = new LruMap(options.maxWorkloads, (key) => {
+      this.addresses.delete(key);
+      this.baselineChanged(key);
+    }, { weigh: baselineBytes, maxWeight: options.maxStateBytes ?? Number.POSITIVE_INFINITY });
     this.lifecycleOptions = options.lifecycle;
     this.lifecycle = new AlertLifecycle(options.lifecycle);
     this.peers = options.peers;
+  }
+
+  /** A baseline is as recent as any (its unit is active): the LRU order, and the addresses' own. */
+  touchBaseline(key: string): void {
+    if (this.baselines.get(key) === undefined || !this.addresses.delete(key)) return;
+    this.addresses.add(key);
+  }
+
+  /** Records that a baseline kept is a bare address's (see addresses). */
+  keptAddress(key: string): void {
+    this.addresses.delete(key);
+    this.addresses.add(key);
+  }
+
+  /** The least recently active baseline of a bare address, if any is held. */
+  oldestAddress(): string | undefined {
+    for (const key of this.addresses) {
+      if (this.baselines.peek(key) !== undefined) return key;
+      this.addresses.delete(key);
+    }
+    return undefined;
+  }
+
+  /** A host unit reported a record of its own. */
+  reportingHost(key: string): void {
+    if (this.reportingHosts.get(key) === undefined) this.reportingHosts.set(key, true);
+  }
+
+  /** Whether a host unit has been seen reporting its own flows. */
+  reportsItself(key: string): boolean {
+    return this.reportingHosts.peek(key) !== undefined;
   }
 
   /** Marks a workload's baseline as changed (judged) for the next checkpoint. */
@@ -116,6 +175,8 @@ export class DetectionState {
     }
     this.changedBaselines = new Set();
     this.changedOpen = new Set();
+    if (this.burst !== undefined && this.burstChanged) records.push({ key: BURST_KEY, value: this.burst.snapshot() });
+    this.burstChanged = false;
     records.push({ key: META_KEY, value: this.meta(offset, undelivered) });
     return records;
   }
@@ -124,6 +185,7 @@ export class DetectionState {
   allRecords(offset: string | null): ChangelogRecord[] {
     for (const key of this.baselines.map.keys()) this.changedBaselines.add(key);
     for (const bucket of this.open.values()) for (const key of bucket.keys()) this.changedOpen.add(key);
+    this.burstChanged = true;
     return this.takeChanges(offset);
   }
 
@@ -137,6 +199,7 @@ export class DetectionState {
       lifecycle: this.lifecycle.snapshot(),
       dns: this.dns.snapshot(),
       undelivered,
+      ...(this.reportingHosts.size === 0 ? {} : { reportingHosts: [...this.reportingHosts.map.keys()] }),
     };
   }
 
@@ -161,9 +224,15 @@ export class DetectionState {
         for (const [name, newest] of meta.lanes) this.lanes.set(name, { newest: orMinusInfinity(newest), seenAt: now });
         this.lifecycle = AlertLifecycle.restore(meta.lifecycle, this.lifecycleOptions);
         this.dns = DnsCorrelator.restore(meta.dns);
+        this.reportingHosts = new LruMap(MAX_REPORTING_HOSTS);
+        for (const host of meta.reportingHosts ?? []) this.reportingHosts.set(host, true);
+      } else if (key === BURST_KEY) {
+        // Sketches of another size (the config changed) start over.
+        this.burst?.restore(value as EdgeBurstSnapshot);
       } else if (key.startsWith(`b${SEP}`)) {
         const baseline = restoreBaseline(value);
         this.baselines.set(baseline.key, baseline);
+        if (isAddress(unitKind(baseline.workload))) this.keptAddress(baseline.key);
       } else if (key.startsWith(`o${SEP}`)) {
         for (const snapshot of value as unknown[]) {
           const window = restoreWindow(snapshot);
@@ -178,6 +247,7 @@ export class DetectionState {
     }
     this.changedBaselines = new Set();
     this.changedOpen = new Set();
+    this.burstChanged = false;
     return { offset, undelivered };
   }
 }

@@ -1,5 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
+import type { ParseContext } from '../parsers/parse-context.ts';
 import { decodeMessage } from '../parsers/record-decoder.ts';
 import type { DeadLetter, DeadLetterSink } from '../sinks/dead-letter.ts';
 import type { SourceBatch } from '../sources/types.ts';
@@ -72,11 +73,14 @@ export class Ingest {
   private decodeBatch(batch: SourceBatch): { records: NormalizedRecord[]; letters: DeadLetter[] } {
     const { stats, options, originals } = this;
     const now = this.clock();
-    const ctx = { cluster: batch.cluster, now, maxFutureSkewMs: options.maxFutureSkewMs };
+    // `line`: each file message's, which its record keeps as `row` (and a CSV rejection names).
+    const ctx: ParseContext = { cluster: batch.cluster, now, maxFutureSkewMs: options.maxFutureSkewMs, csv: batch.csv, line: undefined };
     const records: NormalizedRecord[] = [];
     const letters: DeadLetter[] = [];
     stats.countReceived(batch.source, batch.messages.length);
     for (const message of batch.messages) {
+      const origin = message.origin;
+      ctx.line = origin.kind === 'file' ? origin.line : undefined;
       const result = decodeMessage(message.value, batch.format, ctx, options.maxRecordBytes);
       if (result.status === 'ok') {
         records.push(result.record);

@@ -1,7 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import type { PipelineConfig } from '../config/pipeline-schema.ts';
 import { FlowhoundError } from '../errors.ts';
-import { RECORD_FORMATS, type RecordFormat } from '../model/record-format.ts';
+import { RECORD_FORMATS, type FormatOption, type RecordFormat } from '../model/record-format.ts';
+import type { CsvOptions } from '../parsers/csv-flow.ts';
 import { ensureTopic } from '../sinks/kafka-topic.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { OrderedProducer } from './ordered-producer.ts';
@@ -25,6 +26,9 @@ export interface KafkaReplayOptions {
   batchSize?: number;
   /** Produce requests in flight across partitions (default 8). */
   maxInFlight?: number;
+  /** Format of the files (default auto) and CSV settings (`--format`, `--csv-columns`). */
+  format?: FormatOption;
+  csv?: CsvOptions | undefined;
 }
 
 /**
@@ -40,7 +44,7 @@ export async function replayIntoKafka(options: KafkaReplayOptions): Promise<{ se
   const unknownTopic = topicFor(undefined);
   const topics = [...new Set(Object.values(options.config.sources).flatMap((s) => (s.type === 'kafka' ? s.topics : [])))];
   // The reader starts first: its worker loads and reads ahead while topics and the producer are set up.
-  const reader = new ReplayReader({ files: options.files, cluster: options.config.cluster, from: options.from, until: options.until, batchSize: 5_000 });
+  const reader = new ReplayReader({ files: options.files, cluster: options.config.cluster, from: options.from, until: options.until, batchSize: 5_000, format: options.format, csv: options.csv });
   let producer: OrderedProducer;
   try {
     for (const topic of topics) await ensureTopic(options.kafka, topic, 3, 1, options.logger);

@@ -1,4 +1,13 @@
-import { CountMinSketch, hashString, mix32 } from './count-min-sketch.ts';
+import { CountMinSketch, hashString, mix32, type CountMinSnapshot } from './count-min-sketch.ts';
+
+/** An EdgeBurstScorer as a checkpoint stores it. */
+export interface EdgeBurstSnapshot {
+  tick: number;
+  lastTime: number | null;
+  edges: CountMinSnapshot;
+  sources: CountMinSnapshot;
+  destinations: CountMinSnapshot;
+}
 
 /** How an EdgeBurstScorer is sized and how fast it forgets. */
 export interface EdgeBurstOptions {
@@ -12,6 +21,12 @@ export interface EdgeBurstOptions {
    */
   decay: number;
   seed?: number;
+  /**
+   * MIDAS-F's filtering core (Bhatia et al., TKDD 2022): records scoring at least this do not
+   * enter the totals they are judged against (their bucket takes its own mean instead), so a
+   * long burst stays anomalous to its end. Undefined: the relational core (MIDAS-R).
+   */
+  threshold?: number;
 }
 
 export const DEFAULT_EDGE_BURST_OPTIONS: EdgeBurstOptions = { rows: 2, buckets: 1024, decay: 0.5 };
@@ -43,9 +58,10 @@ export class EdgeBurstScorer {
     this.options = { ...DEFAULT_EDGE_BURST_OPTIONS, ...options };
     const { rows, buckets, seed = 0x2545f491 } = this.options;
     if (!(this.options.decay >= 0 && this.options.decay < 1)) throw new Error(`edge burst scorer: decay must be in [0, 1), got ${this.options.decay}`);
-    this.edges = new CountMinSketch(rows, buckets, seed);
-    this.sources = new CountMinSketch(rows, buckets, seed + 1);
-    this.destinations = new CountMinSketch(rows, buckets, seed + 2);
+    const filtering = this.options.threshold !== undefined;
+    this.edges = new CountMinSketch(rows, buckets, seed, { filtering });
+    this.sources = new CountMinSketch(rows, buckets, seed + 1, { filtering });
+    this.destinations = new CountMinSketch(rows, buckets, seed + 2, { filtering });
   }
 
   /**
@@ -60,6 +76,18 @@ export class EdgeBurstScorer {
         // Every tick that passed decays the current counts once.
         const steps = Number.isFinite(this.lastTime) ? Math.min(64, Math.max(1, Math.round(time - this.lastTime))) : 1;
         const factor = this.options.decay === 0 ? 0 : this.options.decay ** steps;
+        const { threshold } = this.options;
+        if (threshold !== undefined && this.tick > 1) {
+          const reciprocal = 1 / (this.tick - 1);
+          this.edges.mergeTick(threshold, reciprocal);
+          this.sources.mergeTick(threshold, reciprocal);
+          this.destinations.mergeTick(threshold, reciprocal);
+        } else if (threshold !== undefined) {
+          // After the first tick everything is normal: there is nothing to compare with yet.
+          this.edges.mergeTick(Number.POSITIVE_INFINITY, 0);
+          this.sources.mergeTick(Number.POSITIVE_INFINITY, 0);
+          this.destinations.mergeTick(Number.POSITIVE_INFINITY, 0);
+        }
         this.edges.decay(factor);
         this.sources.decay(factor);
         this.destinations.decay(factor);
@@ -75,7 +103,57 @@ export class EdgeBurstScorer {
     edges.addAndCount(mix32(Math.imul(src, 0x9e3779b1) ^ dst), weight);
     sources.addAndCount(src, weight);
     destinations.addAndCount(dst, weight);
-    return Math.max(chi(edges.countedCurrent, edges.countedTotal, t), chi(sources.countedCurrent, sources.countedTotal, t), chi(destinations.countedCurrent, destinations.countedTotal, t));
+    const score = this.options.threshold === undefined ? chi : filtered;
+    const byEdge = score(edges.countedCurrent, edges.countedTotal, t);
+    const bySource = score(sources.countedCurrent, sources.countedTotal, t);
+    const byDestination = score(destinations.countedCurrent, destinations.countedTotal, t);
+    if (this.options.threshold !== undefined) {
+      edges.assignScore(byEdge);
+      sources.assignScore(bySource);
+      destinations.assignScore(byDestination);
+    }
+    let sourceSide = byEdge;
+    let current = edges.countedCurrent;
+    if (bySource > sourceSide) {
+      sourceSide = bySource;
+      current = sources.countedCurrent;
+    }
+    this.sourceSideScore = sourceSide;
+    this.sourceSideCurrent = current;
+    return byDestination > sourceSide ? byDestination : sourceSide;
+  }
+
+  /**
+   * The last record's score as its source sees it: the edge's or the source's, whichever is
+   * higher (what the source's own traffic explains, whoever else reaches the destination).
+   */
+  sourceSideScore = 0;
+  /**
+   * The current (decayed) count behind `sourceSideScore`. A burst is a high score on a high
+   * count; a high score on a count of one is a first contact late in the stream (X² ≈ t for a
+   * new key), not a burst.
+   */
+  sourceSideCurrent = 0;
+
+  /** Ticks, clock and counters, as a checkpoint stores them. */
+  snapshot(): EdgeBurstSnapshot {
+    return {
+      tick: this.tick, lastTime: Number.isFinite(this.lastTime) ? this.lastTime : null,
+      edges: this.edges.snapshot(), sources: this.sources.snapshot(), destinations: this.destinations.snapshot(),
+    };
+  }
+
+  /** Continues from a snapshot; false (and starts over) when it was taken with other sketch sizes. */
+  restore(snapshot: EdgeBurstSnapshot): boolean {
+    if (!this.edges.restore(snapshot.edges) || !this.sources.restore(snapshot.sources) || !this.destinations.restore(snapshot.destinations)) {
+      for (const sketch of [this.edges, this.sources, this.destinations]) sketch.clear();
+      this.tick = 0;
+      this.lastTime = Number.NEGATIVE_INFINITY;
+      return false;
+    }
+    this.tick = snapshot.tick;
+    this.lastTime = snapshot.lastTime ?? Number.NEGATIVE_INFINITY;
+    return true;
   }
 
   get byteLength(): number {
@@ -86,6 +164,13 @@ export class EdgeBurstScorer {
 /** MIDAS's chi-squared statistic of a current count against the mean rate of `total` over `t` ticks (0 before the second tick). */
 export function chiSquared(counts: { current: number; total: number }, t: number): number {
   return chi(counts.current, counts.total, t);
+}
+
+/** MIDAS-F's statistic: `s` holds the past ticks only (0 for a key never seen before: no evidence yet). */
+function filtered(a: number, s: number, t: number): number {
+  if (t < 2 || s === 0) return 0;
+  const d = a + s - a * t;
+  return (d * d) / (s * (t - 1));
 }
 
 function chi(a: number, s: number, t: number): number {

@@ -5,19 +5,23 @@ import type { Readable } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { FlowhoundError } from '../errors.ts';
 import type { FormatOption } from '../model/record-format.ts';
+import type { CsvLayout, CsvOptions } from '../parsers/csv-flow.ts';
+import { fileHead, HeaderError } from '../parsers/formats.ts';
 import type { RawMessage, Source, SourceBatch } from './types.ts';
 
 export interface FileSourceOptions {
   name: string;
-  /** JSON-lines files, gzip-compressed or not (told by their magic bytes); `-` is standard input. */
+  /** JSON-lines or CSV files, gzip-compressed or not (told by their magic bytes); `-` is standard input. */
   paths: string[];
   format: FormatOption;
   cluster: string;
   maxBatchRecords: number;
+  /** The source's `csv:` settings (column mapping; a header for files without one). */
+  csv?: CsvOptions | undefined;
   stdin?: Readable;
 }
 
-/** Reads JSON lines from files and stdin; blank lines are not records and are passed over. */
+/** Reads JSON lines and CSV from files and stdin; blank lines are not records and are passed over. */
 export class FileSource implements Source {
   readonly name: string;
   private readonly options: FileSourceOptions;
@@ -29,10 +33,11 @@ export class FileSource implements Source {
   }
 
   async run(handle: (batch: SourceBatch) => Promise<void>): Promise<void> {
+    const { format, csv, maxBatchRecords, stdin, cluster } = this.options;
     for (const path of this.options.paths) {
-      for await (const messages of readLineBatches(path, this.options.maxBatchRecords, this.options.stdin)) {
+      for await (const batch of readFileBatches(path, maxBatchRecords, format, csv, stdin)) {
         if (this.stopped) return;
-        await handle({ source: this.name, format: this.options.format, cluster: this.options.cluster, messages });
+        await handle({ source: this.name, format: batch.format, cluster, messages: batch.messages, csv: batch.csv });
       }
     }
   }
@@ -42,8 +47,43 @@ export class FileSource implements Source {
   }
 }
 
+/** A batch of a file's messages, with how they are read (see fileHead). */
+export interface FileBatch {
+  messages: RawMessage[];
+  /** The source's format, or `csv` for a file `auto` found a CSV header in. */
+  format: FormatOption;
+  /** The file's CSV header, when it is CSV. */
+  csv: CsvLayout | undefined;
+}
+
 /**
- * Lines of one JSON-lines file (gzip or not; `-` = stdin) in batches of at most `maxBatch`.
+ * readLineBatches, with the file's first line deciding how it is read (fileHead): a CSV header
+ * is taken off (it is no message) and handed on with every batch. A header that cannot be read
+ * stops the file with FH_INPUT_UNREADABLE naming it.
+ */
+export async function* readFileBatches(path: string, maxBatch: number, format: FormatOption, csv: CsvOptions | undefined, stdin?: Readable): AsyncGenerator<FileBatch> {
+  let head: { format: FormatOption; csv: CsvLayout | undefined } | undefined;
+  for await (const messages of readLineBatches(path, maxBatch, stdin)) {
+    if (head === undefined) {
+      const first = messages[0]!;
+      const text = typeof first.value === 'string' ? first.value : first.value.toString('utf8');
+      const line = first.origin.kind === 'file' ? first.origin.line : 1;
+      try {
+        const found = fileHead(text, line, format, { csv });
+        head = found;
+        if (found.isHeader) messages.shift();
+      } catch (error) {
+        if (error instanceof HeaderError) throw new FlowhoundError('FH_INPUT_UNREADABLE', `${path === '-' ? 'stdin' : path}: ${error.message}`, { cause: error });
+        throw error;
+      }
+      if (messages.length === 0) continue;
+    }
+    yield { messages, format: head.format, csv: head.csv };
+  }
+}
+
+/**
+ * Lines of one JSON-lines or CSV file (gzip or not; `-` = stdin) in batches of at most `maxBatch`.
  *
  * Split in the raw chunks, each line decoded once, straight into the string JSON.parse takes,
  * when its batch is taken (see LineSplitter); a line that spans chunks is joined as bytes

@@ -1,5 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { FormatOption } from '../model/record-format.ts';
+import type { CsvLayout } from '../parsers/csv-flow.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RawMessage, Source, SourceBatch } from './types.ts';
 
@@ -9,6 +10,8 @@ export interface KafkaSourceOptions {
   topics: string[];
   groupId: string;
   format: FormatOption;
+  /** The rows' CSV header (`csv.header`), for CSV messages. */
+  csv?: CsvLayout | undefined;
   cluster: string;
   fromBeginning: boolean;
   maxBatchRecords: number;
@@ -113,7 +116,7 @@ export class KafkaSource implements Source {
         const handOn = async (): Promise<boolean> => {
           if (chunk.length === 0) return true;
           const last = chunk[chunk.length - 1]!.origin;
-          await handle({ source: this.name, format: options.format, cluster: options.cluster, messages: chunk });
+          await handle({ source: this.name, format: options.format, cluster: options.cluster, messages: chunk, csv: options.csv });
           chunk = [];
           const offset = last.kind === 'kafka' ? last.offset : '0';
           const next = BigInt(offset) + 1n;

@@ -4,13 +4,16 @@ import { eventTime, type NormalizedRecord } from '../model/normalized-record.ts'
 import { mergeByEventTime } from '../pipeline/merge-by-event-time.ts';
 import type { Ingest } from '../pipeline/ingest.ts';
 import type { DeadLetter } from '../sinks/dead-letter.ts';
-import { readLineBatches } from './file-source.ts';
-import type { RawMessage, Source, SourceBatch } from './types.ts';
+import type { CsvOptions } from '../parsers/csv-flow.ts';
+import { readFileBatches, type FileBatch } from './file-source.ts';
+import type { Source, SourceBatch } from './types.ts';
 
 export interface MergedFile {
   path: string;
   format: FormatOption;
   cluster: string;
+  /** The source's `csv:` settings (column mapping; a header for files without one). */
+  csv?: CsvOptions | undefined;
   /** The `sources.<id>` the file belongs to (stats are kept per source). */
   source: string;
 }
@@ -31,7 +34,7 @@ export interface MergedFilesOptions {
 }
 
 /**
- * Replay's source: several files (JSON lines, gzip, Arrow) read as ONE stream in event time
+ * Replay's source: several files (JSON lines, CSV, gzip, Arrow) read as ONE stream in event time
  * (mergeByEventTime), so that flows, DNS logs and Hubble events of the same minute meet in the
  * same windows; memory holds about one batch per file. Batches go to the same Ingest.handle as
  * a Kafka source's, already decoded (the merge needs their event times): same lanes, spans and
@@ -76,12 +79,16 @@ export class MergedFilesSource implements Source {
     };
     const batch = (records: NormalizedRecord[], letters: DeadLetter[]): SourceBatch =>
       ({ source: this.name, format: 'auto', cluster: files[0]?.cluster ?? 'default', messages: [], decoded: { records, letters } });
-    async function* kept(batches: AsyncGenerator<NormalizedRecord[]>): AsyncGenerator<NormalizedRecord[]> {
-      for await (const b of batches) yield b.filter(inRange);
+    // Each flow says which input it came from (`--scores-out` names the file of a row).
+    async function* kept(batches: AsyncGenerator<NormalizedRecord[]>, input: number): AsyncGenerator<NormalizedRecord[]> {
+      for await (const b of batches) {
+        for (const r of b) if (r.kind === 'flow') r.input = input;
+        yield b.filter(inRange);
+      }
     }
     const inputs: AsyncGenerator<NormalizedRecord[]>[] = [];
-    for (const file of files) {
-      inputs.push(kept((await isArrowFile(file.path)) ? countedArrow(ingest, file) : decodedLines(ingest, file, maxBatchRecords, (letters) => handle(batch([], letters)))));
+    for (const [index, file] of files.entries()) {
+      inputs.push(kept((await isArrowFile(file.path)) ? countedArrow(ingest, file) : decodedLines(ingest, file, maxBatchRecords, (letters) => handle(batch([], letters))), index));
     }
     for await (const records of mergeByEventTime(inputs, eventTime)) {
       if (this.stopped) break;
@@ -104,12 +111,12 @@ async function* countedArrow(ingest: MergedFilesOptions['ingest'], file: MergedF
 }
 
 /**
- * JSON lines decoded by the ingest; rejects go to the dead-letter sink at once (`reject`).
- * While a batch's records wait in the merge, its lines are not held: they would otherwise
- * outlive young-generation collections and be copied and promoted.
+ * JSON lines and CSV rows decoded by the ingest; rejects go to the dead-letter sink at once
+ * (`reject`). While a batch's records wait in the merge, its lines are not held: they would
+ * otherwise outlive young-generation collections and be copied and promoted.
  */
 async function* decodedLines(ingest: MergedFilesOptions['ingest'], file: MergedFile, maxBatch: number, reject: (letters: DeadLetter[]) => Promise<void>): AsyncGenerator<NormalizedRecord[]> {
-  const batches = readLineBatches(file.path, maxBatch);
+  const batches = readFileBatches(file.path, maxBatch, file.format, file.csv);
   try {
     for (;;) {
       const records = await decodeNext(ingest, file, batches, reject);
@@ -121,10 +128,11 @@ async function* decodedLines(ingest: MergedFilesOptions['ingest'], file: MergedF
   }
 }
 
-async function decodeNext(ingest: MergedFilesOptions['ingest'], file: MergedFile, batches: AsyncGenerator<RawMessage[]>, reject: (letters: DeadLetter[]) => Promise<void>): Promise<NormalizedRecord[] | undefined> {
+async function decodeNext(ingest: MergedFilesOptions['ingest'], file: MergedFile, batches: AsyncGenerator<FileBatch>, reject: (letters: DeadLetter[]) => Promise<void>): Promise<NormalizedRecord[] | undefined> {
   const step = await batches.next();
   if (step.done === true) return undefined;
-  const { records, letters } = ingest.decode({ source: file.source, format: file.format, cluster: file.cluster, messages: step.value });
+  const { messages, format, csv } = step.value;
+  const { records, letters } = ingest.decode({ source: file.source, format, cluster: file.cluster, messages, csv });
   if (letters.length > 0) await reject(letters);
   return records;
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Kafka } from 'kafkajs';
 import type { SourceConfig } from '../config/pipeline-schema.ts';
+import { configuredCsvLayout } from '../parsers/formats.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { FileSource } from './file-source.ts';
 import { KafkaSource, type KafkaSourceOptions } from './kafka-source.ts';
@@ -36,6 +37,7 @@ export const SOURCES: SourceBuilders = {
     topics: config.topics,
     groupId: config.group_id ?? `flowhound-${context.pipeline}-${id}`,
     format: config.format,
+    csv: configuredCsvLayout(config.csv),
     cluster: config.cluster ?? context.cluster,
     fromBeginning: config.from_beginning,
     maxBatchRecords: config.max_batch_records,
@@ -46,7 +48,7 @@ export const SOURCES: SourceBuilders = {
     ...(context.commit === undefined ? {} : { commit: context.commit }),
   }),
   file: (id, config, context) => {
-    const options = { name: id, paths: config.paths, format: config.format, cluster: config.cluster ?? context.cluster, maxBatchRecords: config.max_batch_records };
+    const options = { name: id, paths: config.paths, format: config.format, csv: config.csv, cluster: config.cluster ?? context.cluster, maxBatchRecords: config.max_batch_records };
     return new FileSource(context.stdin === undefined ? options : { ...options, stdin: context.stdin });
   },
 };

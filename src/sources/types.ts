@@ -1,5 +1,6 @@
 import type { FormatOption } from '../model/record-format.ts';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
+import type { CsvLayout } from '../parsers/csv-flow.ts';
 import type { DeadLetter } from '../sinks/dead-letter.ts';
 
 /** Where a raw message came from, precisely enough to find it again. */
@@ -22,6 +23,8 @@ export interface SourceBatch {
   format: FormatOption;
   cluster: string;
   messages: RawMessage[];
+  /** The CSV header of the messages' stream (its file's first line, or the source's `csv.header`); undefined when not CSV. */
+  csv?: CsvLayout | undefined;
   /**
    * Already decoded (and counted) by the source, instead of `messages`: a replay merges files
    * in event time, which needs each record's time before the batch is handed on.

@@ -1,8 +1,8 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
 import { eventTime } from '../model/normalized-record.ts';
-import { workloadKey } from '../model/workload.ts';
-import { SIDE } from '../pipeline/detection-stage.ts';
+import { unitKey } from '../model/workload.ts';
+import { flowUnitSides, SIDE } from '../pipeline/detection-stage.ts';
 import type { RecordStage } from '../pipeline/record-stage.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { encodeProgress, encodeRecord, partitionOf } from './repartition-message.ts';
@@ -58,8 +58,9 @@ export class RepartitionWriter implements RecordStage {
       const time = eventTime(record);
       if (time > out.newest) out.newest = time;
       if (record.kind === 'dns') {
-        if (record.client.kind !== 'pod') continue;
-        const own = partitionOf(workloadKey(record.client), count);
+        const client = unitKey(record.client);
+        if (client === undefined) continue;
+        const own = partitionOf(client, count);
         const json = JSON.stringify(record);
         out.messages.push({ partition: own, value: encodeRecord(laneJson, SIDE.both, json) });
         if (record.answers.some((a) => a.type === 'A' || a.type === 'AAAA')) {
@@ -68,12 +69,10 @@ export class RepartitionWriter implements RecordStage {
         }
         continue;
       }
-      const { src, dst } = record;
-      // The same rule as DetectionStage.addFlow: each side once, where it is a pod.
-      const srcCounts = src.kind === 'pod' && (record.reporter !== 'dst' || dst.kind !== 'pod');
-      const dstCounts = dst.kind === 'pod' && (record.reporter !== 'src' || src.kind !== 'pod');
-      const srcPartition = srcCounts ? partitionOf(workloadKey(src), count) : -1;
-      const dstPartition = dstCounts ? partitionOf(workloadKey(dst), count) : -1;
+      // Each side to its unit's task (DetectionStage decides from the reporter what it counts).
+      const { srcKey, dstKey } = flowUnitSides(record);
+      const srcPartition = srcKey === undefined ? -1 : partitionOf(srcKey, count);
+      const dstPartition = dstKey === undefined ? -1 : partitionOf(dstKey, count);
       if (srcPartition < 0 && dstPartition < 0) continue;
       const json = JSON.stringify(record);
       if (srcPartition >= 0 && srcPartition === dstPartition) {

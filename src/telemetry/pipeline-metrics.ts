@@ -4,6 +4,7 @@ import type { WindowStats } from '../baseline/window-stats.ts';
 import { DETECTOR_NAMES } from '../detectors/registry.ts';
 import { CATEGORIES, SEVERITIES, isNewAlert, type Alert, type Finding } from '../model/alert.ts';
 import type { WorkloadBaseline } from '../baseline/workload-baseline.ts';
+import { namedByAddress } from '../model/workload.ts';
 import { robust } from '../baseline/series.ts';
 import type { DetectionView } from '../pipeline/detection-stage.ts';
 import type { DetectionTasks } from '../state/detection-tasks.ts';
@@ -154,9 +155,12 @@ export class PipelineMetrics {
     this.gaugeFrom('flowhound_sink_buffered', 'Alerts waiting in a sink buffer for delivery', () => sinks.map((s) => [s.stats.buffered, { sink: s.name }]));
   }
 
-  /** Per-window volumes, labelled by workload for the top-N and `other` for the rest. */
+  /**
+   * Per-window volumes, labelled by workload for the top-N and `other` for the rest. Units named
+   * by an IP (bare addresses) are never named: no metric is labelled by IP.
+   */
   onWindow(window: WindowStats, baseline?: WorkloadBaseline, learning = 1): void {
-    const label = this.top.observe(window.key, window.bytesOut + window.inboundBytes);
+    const label = namedByAddress(window.workload) ? OTHER : this.top.observe(window.key, window.bytesOut + window.inboundBytes);
     const attributes = this.workloadAttributes(label, window);
     if (label !== OTHER && baseline !== undefined) {
       const history = robust(baseline.externalBytesOut);

@@ -39,4 +39,20 @@ describe('LruMap', () => {
     expect([...lru.map.keys()]).toEqual(naive.entries.map(([k]) => k));
     expect(lru.evictions).toBe(naive.evicted.length);
   });
+
+  it('evicts a given key ahead of its turn, counted and told, its weight released', () => {
+    const evicted: string[] = [];
+    const lru = new LruMap<string, number>(10, (k) => evicted.push(k), { weigh: (v) => v, maxWeight: 100 });
+    for (const [k, v] of [['a', 30], ['b', 30], ['c', 30]] as const) lru.set(k, v);
+    expect(lru.oldestKey()).toBe('a');
+    expect(lru.evict('b')).toBe(true);
+    expect(lru.evict('b')).toBe(false);
+    expect({ evicted, evictions: lru.evictions, weight: lru.weight, keys: [...lru.map.keys()] }).toEqual({ evicted: ['b'], evictions: 1, weight: 60, keys: ['a', 'c'] });
+    // The oldest can go this way too, and the order carries on from there.
+    lru.evict('a');
+    lru.set('d', 50);
+    expect(lru.oldestKey()).toBe('c');
+    lru.set('e', 40);
+    expect([...lru.map.keys()]).toEqual(['d', 'e']);
+  });
 });

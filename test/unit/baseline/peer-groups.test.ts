@@ -31,4 +31,23 @@ describe('PeerGroups role age and members', () => {
     expect(groups.at(T0 + 5 * MIN5).hasMember('gateway', inInfer)).toBe(false);
     expect(groups.at(T0 + 6 * MIN5).hasMember('gateway', inInfer)).toBe(true);
   });
+
+  it('counts the users of a shared service among units of the same kind: kubelets and addresses do not vouch for pods', () => {
+    const groups = new PeerGroups();
+    const edge = 'prod-eu/data/postgres|5432|tcp';
+    const use = (name: string, role: Role) => {
+      const w = windowOf('prod-eu', role === 'host' || role === 'ip' ? '' : 'apps', name, role, T0);
+      w.edges.set(edge, { peer: 'prod-eu/data/postgres', peerKind: 'pod', port: 5432, protocol: 'tcp', bytesOut: 1, bytesIn: 1, connections: 1, denied: 0, firstAt: T0 });
+      groups.update(w);
+    };
+    use('web', 'other');
+    use('api', 'inference');
+    for (const n of ['node-1', 'node-2', 'node-3']) use(n, 'host');
+    use('10.2.0.1', 'ip');
+    expect(groups.usersOf(edge, 'prod-eu/apps/new')).toBe(2);
+    expect(groups.usersOf(edge, 'prod-eu/apps/new', 'training')).toBe(2);
+    expect(groups.usersOf(edge, 'prod-eu//node-4', 'host')).toBe(3);
+    expect(groups.usersOf(edge, 'prod-eu//node-1', 'host')).toBe(2);
+    expect(groups.usersOf(edge, '//10.2.0.9', 'ip')).toBe(1);
+  });
 });

@@ -34,4 +34,27 @@ describe('WorkloadResolver', () => {
     // A workload met again after its eviction is resolved afresh, from the endpoint at hand.
     expect(resolver.identify(pod('a', 'x', { 'flowhound.io/role': 'data' })).workload.role).toBe('data');
   });
+
+  it('makes a unit of a host, network set or address: by its own name when it has one, else by its IP, with the role of its kind', () => {
+    const resolver = new WorkloadResolver();
+    const other = (kind: Endpoint['kind'], workload: string, ip?: string, labels: Record<string, string> = NO_LABELS): Endpoint => ({ cluster: kind === 'public' || kind === 'private' ? '' : 'prod-eu', namespace: '', workload, ...(ip === undefined ? {} : { ip }), labels, kind });
+    // A node whose name matches the training rules is still a host, not a training job.
+    expect(resolver.unit(other('host', 'gpu-train-3', '10.0.0.3'))).toMatchObject({ key: 'prod-eu//gpu-train-3', workload: { name: 'gpu-train-3', role: 'host', env: 'prod' } });
+    // Hubble's reserved identities are shared by every node: the IP tells them apart...
+    const node = resolver.unit(other('host', 'remote-node', '10.0.0.12'))!;
+    expect(node).toMatchObject({ key: 'prod-eu//10.0.0.12', workload: { role: 'host' } });
+    // ...while the peer a pod's edge names stays the shared identity it always was.
+    expect(resolver.identify(other('host', 'remote-node', '10.0.0.12'))).toMatchObject({ key: 'prod-eu//remote-node', workload: { role: 'host' } });
+    expect(resolver.unit(other('networkset', 'allowed-s3'))).toMatchObject({ key: 'prod-eu//allowed-s3', workload: { role: 'networkset' } });
+    expect(resolver.unit(other('public', 'pub', '203.0.113.9'))).toMatchObject({ key: '//203.0.113.9', workload: { role: 'external' } });
+    expect(resolver.unit(other('private', 'pvt', '10.2.0.1'))).toMatchObject({ key: '//10.2.0.1', workload: { role: 'ip' } });
+    // A flow format that names the address (the CSV format: workload = the IP).
+    expect(resolver.unit(other('private', '10.2.0.1', '10.2.0.1'))).toBe(resolver.unit(other('private', 'pvt', '10.2.0.1')));
+    // Calico's aggregated buckets are no one party.
+    expect(resolver.unit(other('public', 'pub'))).toBeUndefined();
+    expect(resolver.unit(other('private', 'pvt'))).toBeUndefined();
+    // A label still decides; pods are what they were.
+    expect(resolver.unit(other('host', 'bastion', '10.0.0.9', { 'flowhound.io/role': 'system' }))?.workload.role).toBe('system');
+    expect(resolver.unit(pod('ml-train', 'llm-finetune'))).toBe(resolver.identify(pod('ml-train', 'llm-finetune')));
+  });
 });

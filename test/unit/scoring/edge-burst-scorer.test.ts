@@ -78,4 +78,40 @@ describe('EdgeBurstScorer (MIDAS-R)', () => {
     expect(Number.isFinite(a.score('x', 'y', 1))).toBe(true);
     expect(() => new EdgeBurstScorer({ decay: 1 })).toThrow(/decay/);
   });
+
+  it('keeps a long burst anomalous to its end with the filtering core (MIDAS-F), where the relational core lets it fade into its totals', () => {
+    const run = (threshold?: number) => {
+      const scorer = new EdgeBurstScorer(threshold === undefined ? {} : { threshold });
+      let last = 0;
+      for (let tick = 1; tick <= 300; tick++) {
+        for (let i = 0; i < 20; i++) scorer.score(`h${i}`, `s${i % 5}`, tick);
+        // From tick 100 on, one source floods one target for 200 ticks.
+        if (tick >= 100) for (let i = 0; i < 100; i++) last = scorer.score('attacker', 'victim', tick);
+        else scorer.score('attacker', 'victim', tick);
+      }
+      return last;
+    };
+    const relational = run();
+    const filtering = run(1_000);
+    expect(filtering).toBeGreaterThan(10 * relational);
+    expect(filtering).toBeGreaterThan(1_000);
+  });
+
+  it('continues from a snapshot exactly as if it had never stopped, and starts over on a snapshot of other sizes', () => {
+    for (const threshold of [undefined, 1_000]) {
+      const options = threshold === undefined ? {} : { threshold };
+      const random = prng(9);
+      const events = Array.from({ length: 5_000 }, (_, i) => [`10.0.0.${Math.floor(random() * 50)}`, `10.0.1.${Math.floor(random() * 50)}`, 1 + Math.floor(i / 50)] as const);
+      const whole = new EdgeBurstScorer(options);
+      const first = new EdgeBurstScorer(options);
+      const expected = events.map(([u, v, t]) => whole.score(u, v, t));
+      const got = events.slice(0, 2_500).map(([u, v, t]) => first.score(u, v, t));
+      const snapshot = JSON.parse(JSON.stringify(first.snapshot()));
+      const second = new EdgeBurstScorer(options);
+      expect(second.restore(snapshot)).toBe(true);
+      got.push(...events.slice(2_500).map(([u, v, t]) => second.score(u, v, t)));
+      expect(got.map((x) => x.toPrecision(12))).toEqual(expected.map((x) => x.toPrecision(12)));
+      expect(new EdgeBurstScorer({ ...options, buckets: 256 }).restore(snapshot)).toBe(false);
+    }
+  });
 });

@@ -60,3 +60,22 @@ describe('PipelineMetrics learning state', () => {
     expect(Number(newcomer?.[1])).toBeCloseTo(5 / 360, 4);
   });
 });
+
+describe('PipelineMetrics and units that are not pods', () => {
+  it('names a host by its name, never a unit known only by its IP', async () => {
+    const reader = new Reader();
+    const metrics = new PipelineMetrics(new MeterProvider({ readers: [reader] }).getMeter('test'), { topWorkloads: 10 });
+    const config = validatePipeline({ name: 't', sources: { f: { type: 'file', paths: ['-'] } } }, 'test');
+    const detection = buildDetection(config.detection, [new MemoryAlertSink()], { onWindow: (w, b, learning) => metrics.onWindow(w, b, learning) });
+    const db = pod('prod-eu', 'data', 'postgres');
+    const node = { cluster: 'prod-eu', namespace: '', workload: 'node-7', ip: '10.0.0.7', labels: {}, kind: 'host' as const };
+    const hubbleNode = { ...node, workload: 'remote-node', ip: '10.0.0.8' };
+    await detection.process([flow(ROLE_LEARNED_AT, node, db, { reporter: 'dst' }), flow(ROLE_LEARNED_AT, hubbleNode, db, { reporter: 'dst' }), flow(ROLE_LEARNED_AT, publicIp('203.0.113.9'), db, { reporter: 'dst' })]);
+    await detection.close();
+    const text = new PrometheusSerializer(undefined, true).serialize((await reader.collect()).resourceMetrics);
+    expect(text).toMatch(/^flowhound_workload_connections_total\{[^}]*workload="node-7"[^}]*direction="outbound"/m);
+    expect(text).not.toMatch(/10\.0\.0\.8|203\.0\.113\.9/);
+    expect(text).toMatch(/^flowhound_workload_connections_total\{cluster="other",namespace="other",workload="other",direction="outbound"[^}]*\} 2 /m);
+  });
+});
+
