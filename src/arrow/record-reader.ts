@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { constants, gunzipSync } from 'node:zlib';
-import type { RecordBatch } from 'apache-arrow';
+import type { RecordBatch, Schema } from 'apache-arrow';
 import { FlowhoundError } from '../errors.ts';
 import type { DnsAnswer, DnsRecord } from '../model/dns-record.ts';
 import type { Endpoint, EndpointKind } from '../model/endpoint.ts';
@@ -11,7 +11,7 @@ import type { RecordFormat } from '../model/record-format.ts';
 import { recordKey, type KeyedEndpoint } from '../model/workload.ts';
 import type { RecordOriginals } from '../pipeline/record-originals.ts';
 import { columnsOfBatch, readColumnBatches, viewOf, type ColumnBatch, type ColumnData } from './ipc-columns.ts';
-import { checkSchema, COLUMNS } from './record-schema.ts';
+import { checkSchema, COLUMNS, datasetInfo, PLACEHOLDER_CLUSTER, type DatasetInfo } from './record-schema.ts';
 
 const isArrowHead = (head: Buffer) => head.length >= 6 && (head.toString('latin1', 0, 6) === 'ARROW1' || head.readUInt32LE(0) === 0xffffffff);
 
@@ -240,13 +240,15 @@ class EndpointCache {
   }
 }
 
-/** Caches that outlive a batch (dictionaries do): one per side. */
+/** Caches that outlive a batch (dictionaries do): one per side, and one per side for endpoints given the replay's cluster. */
 interface ReaderState {
   src: EndpointCache;
   dst: EndpointCache;
+  srcClustered: EndpointCache;
+  dstClustered: EndpointCache;
 }
 
-const newState = (): ReaderState => ({ src: new EndpointCache(), dst: new EndpointCache() });
+const newState = (): ReaderState => ({ src: new EndpointCache(), dst: new EndpointCache(), srcClustered: new EndpointCache(), dstClustered: new EndpointCache() });
 
 /** One endpoint's columns (`src_*` or `dst_*`) of a batch. */
 class EndpointColumns {
@@ -261,8 +263,10 @@ class EndpointColumns {
   private readonly pod: Utf8Column;
   private readonly ip: Utf8Column;
   private readonly cache: EndpointCache;
+  /** Endpoints whose placeholder cluster is replaced (see ClusterRule): their cluster, its entry index here, their cache. */
+  private readonly clustered: { to: string; placeholder: number; cache: EndpointCache } | undefined;
 
-  constructor(batch: ColumnBatch, side: 'src' | 'dst', cache: EndpointCache) {
+  constructor(batch: ColumnBatch, side: 'src' | 'dst', cache: EndpointCache, clustered?: { to: string; placeholder: string; cache: EndpointCache }) {
     const rows = batch.rows;
     const dict = (name: string): Dict => dictOf(batch.column(`${side}_${name}`), rows);
     this.kind = dict('kind');
@@ -277,15 +281,34 @@ class EndpointColumns {
     this.pod = new Utf8Column(batch.column(`${side}_pod`), true);
     this.ip = new Utf8Column(batch.column(`${side}_ip`), true);
     this.cache = cache;
-    cache.use([this.kind.entries, this.cluster.entries, this.namespace.entries, this.workload.entries, this.workloadKind.entries, this.labels.entries]);
+    const dictionaries = [this.kind.entries, this.cluster.entries, this.namespace.entries, this.workload.entries, this.workloadKind.entries, this.labels.entries];
+    cache.use(dictionaries);
+    if (clustered !== undefined) {
+      clustered.cache.use(dictionaries);
+      this.clustered = { to: clustered.to, placeholder: this.cluster.entries.indexOf(clustered.placeholder), cache: clustered.cache };
+    }
   }
 
-  at(i: number): Endpoint | undefined {
+  /** Cluster entry index of row i (-1 where null). */
+  clusterIndex(i: number): number {
+    return this.cluster.index(i);
+  }
+
+  /** Cluster entries (indexed by clusterIndex). */
+  get clusters(): (string | null)[] {
+    return this.cluster.entries;
+  }
+
+  /** `reclustered`: the row takes the replay's cluster where its cluster is the placeholder. */
+  at(i: number, reclustered = false): Endpoint | undefined {
     const kind = this.kind.index(i);
     if (kind < 0) return undefined;
     const pod = this.pod.at(i);
     const ip = this.ip.at(i);
     const c = this.cluster.index(i);
+    // The replay's cluster instead of the placeholder: cached apart, under the same indices.
+    const swap = reclustered && this.clustered !== undefined && c >= 0 && c === this.clustered.placeholder;
+    const cache = swap ? this.clustered!.cache : this.cache;
     const n = this.namespace.index(i);
     const w = this.workload.index(i);
     const workloadKind = this.workloadKind.index(i);
@@ -294,12 +317,12 @@ class EndpointColumns {
     const cacheable = (kind | c | n | l) < 67108863;
     const a = (kind + 1) * 67108864 + (c + 1);
     const b = (n + 1) * 67108864 + (l + 1);
-    const known = cacheable ? this.cache.get(w, a, b, workloadKind, pod, ip) : undefined;
+    const known = cacheable ? cache.get(w, a, b, workloadKind, pod, ip) : undefined;
     if (known !== undefined) return known;
     // Every field in one literal (one shape for all endpoints; absent ones undefined, in the
     // order the parsers add them, so JSON and equality see the same endpoint).
     const e: Endpoint = {
-      cluster: c < 0 ? '' : (this.cluster.entries[c] ?? ''),
+      cluster: swap ? this.clustered!.to : c < 0 ? '' : (this.cluster.entries[c] ?? ''),
       namespace: n < 0 ? '' : (this.namespace.entries[n] ?? ''),
       workload: w < 0 ? '' : (this.workload.entries[w] ?? ''),
       labels: this.labelsAt(l),
@@ -308,7 +331,7 @@ class EndpointColumns {
       pod,
       ip,
     };
-    if (cacheable) this.cache.set(w, a, b, workloadKind, pod, ip, Object.freeze(e));
+    if (cacheable) cache.set(w, a, b, workloadKind, pod, ip, Object.freeze(e));
     return e;
   }
 
@@ -360,6 +383,69 @@ class ParsedCache<T> {
 const fqdnLists = new ParsedCache((text) => Object.freeze(text.split(',')) as string[]);
 const answerLists = new ParsedCache((text) => Object.freeze((JSON.parse(text) as DnsAnswer[]).map((answer) => Object.freeze(answer))) as DnsAnswer[]);
 
+/** Formats whose records carry no cluster of their own (Calico), or only when a column names one (CSV). */
+const CLUSTERLESS_FORMATS: Readonly<Record<string, string>> = { 'calico-flow': 'Calico', 'calico-dns': 'Calico', csv: 'CSV' };
+
+/**
+ * A replay's cluster (--cluster, FILE@CLUSTER) for an Arrow dataset: given to the records of
+ * the formats that carry none (Calico; CSV rows without a cluster column) that `convert`
+ * wrote with the placeholder cluster, as a JSON-lines replay of the same lines would give it.
+ * Not in a dataset converted with every input's cluster given (`replaces` false). Counts
+ * what it could not be applied to, for one notice at the end of the file.
+ */
+class ClusterRule {
+  readonly to: string;
+  readonly replaces: boolean;
+  /** Records given the cluster, and their formats. */
+  applied = 0;
+  readonly appliedFormats = new Set<string>();
+  private lastApplied = '';
+  /** Records of those formats with a cluster of their own (neither the placeholder nor `to`), and which. */
+  kept = 0;
+  readonly keptClusters = new Set<string>();
+  readonly keptFormats = new Set<string>();
+  /** Records of those formats. */
+  clusterless = 0;
+  /** Records of the formats that carry their own cluster (Hubble), and how many of them name another. */
+  own = 0;
+  ownElsewhere = 0;
+
+  constructor(to: string, replaces: boolean) {
+    this.to = to;
+    this.replaces = replaces;
+  }
+
+  /** A clusterless-format record that takes the cluster. */
+  apply(format: string): void {
+    this.applied++;
+    if (format !== this.lastApplied) this.appliedFormats.add(CLUSTERLESS_FORMATS[format] ?? format);
+    this.lastApplied = format;
+  }
+
+  /** A clusterless-format record (its sides' clusters) that did not take the cluster. */
+  keep(format: string, a: string, b: string): void {
+    const other = a !== '' && a !== this.to ? a : b !== '' && b !== this.to ? b : undefined;
+    if (other === undefined) return;
+    this.kept++;
+    if (this.keptClusters.size < 4) this.keptClusters.add(other);
+    this.keptFormats.add(CLUSTERLESS_FORMATS[format] ?? format);
+  }
+
+  /** A record of a format that carries its cluster. */
+  owned(a: string, b: string): void {
+    this.own++;
+    if ((a !== '' && a !== this.to) || (b !== '' && b !== this.to)) this.ownElsewhere++;
+  }
+}
+
+interface BatchOptions {
+  /** File row of the batch's first row (1-based): records say their row. */
+  firstRow?: number;
+  /** The dataset is labelled per record (converted with --labels). */
+  labelled?: boolean;
+  rule?: ClusterRule;
+}
+
 /** The record columns of one batch, and the records built from them. */
 class BatchRecords {
   readonly rows: number;
@@ -395,10 +481,17 @@ class BatchRecords {
   private readonly count: Numbers;
   private readonly latencyMean: Numbers;
   private readonly latencyMax: Numbers;
+  /** The label column (the episode `convert --labels` found, or a record's own label). */
+  private readonly labels: Dict;
+  /** A flow's label where its row has none: 'benign' in a labelled dataset, else undefined (unlabelled). */
+  private readonly unlabelled: string | undefined;
+  /** File row of this batch's first row (1-based), when records say their row. */
+  private readonly firstRow: number | undefined;
+  private readonly rule: ClusterRule | undefined;
   /** Service reference per (name, namespace, port) entry indices, shared by the rows that have it. */
   private readonly services = new Map<number, (NonNullable<FlowRecord['dstService']> | undefined)[]>();
 
-  constructor(batch: ColumnBatch, state: ReaderState) {
+  constructor(batch: ColumnBatch, state: ReaderState, options: BatchOptions = {}) {
     const rows = (this.rows = batch.rows);
     const dict = (name: string) => dictOf(batch.column(name), rows);
     const floats = (name: string) => new Numbers(batch.column(name), rows, Float64Array);
@@ -407,8 +500,13 @@ class BatchRecords {
     this.format = dict('format');
     this.windowStart = timesOf(batch.column('window_start')!, rows);
     this.windowEnd = timesOf(batch.column('window_end')!, rows);
-    this.src = new EndpointColumns(batch, 'src', state.src);
-    this.dst = new EndpointColumns(batch, 'dst', state.dst);
+    const rule = (this.rule = options.rule);
+    const clustered = (cache: EndpointCache) => (rule?.replaces === true ? { to: rule.to, placeholder: PLACEHOLDER_CLUSTER, cache } : undefined);
+    this.src = new EndpointColumns(batch, 'src', state.src, clustered(state.srcClustered));
+    this.dst = new EndpointColumns(batch, 'dst', state.dst, clustered(state.dstClustered));
+    this.labels = dict('label');
+    this.unlabelled = options.labelled === true ? 'benign' : undefined;
+    this.firstRow = options.firstRow;
     this.node = dict('node');
     this.serviceName = dict('service_name');
     this.serviceNamespace = dict('service_namespace');
@@ -438,6 +536,7 @@ class BatchRecords {
 
   /** Records of rows [from, to). */
   records(from: number, to: number): NormalizedRecord[] {
+    if (this.rule !== undefined) return this.clusteredRecords(from, to, this.rule);
     const out: NormalizedRecord[] = new Array(to - from);
     const kinds = this.kind;
     const flow = this.flowKind;
@@ -445,18 +544,49 @@ class BatchRecords {
     return out;
   }
 
-  private flow(i: number): FlowRecord {
+  /** Records of rows [from, to), the replay's cluster given where the rule says (and counted where not). */
+  private clusteredRecords(from: number, to: number, rule: ClusterRule): NormalizedRecord[] {
+    const out: NormalizedRecord[] = new Array(to - from);
+    const kinds = this.kind;
+    const flow = this.flowKind;
+    const formats = this.format.entries;
+    const [src, dst] = [this.src.clusters, this.dst.clusters];
+    for (let i = from; i < to; i++) {
+      const format = formats[this.format.index(i)] ?? '';
+      const a = src[this.src.clusterIndex(i)] ?? '';
+      const b = dst[this.dst.clusterIndex(i)] ?? '';
+      let swap = false;
+      if (CLUSTERLESS_FORMATS[format] !== undefined) {
+        rule.clusterless++;
+        swap = rule.replaces && (a === PLACEHOLDER_CLUSTER || b === PLACEHOLDER_CLUSTER);
+        if (swap) rule.apply(format);
+        else rule.keep(format, a, b);
+      } else {
+        rule.owned(a, b);
+      }
+      out[i - from] = flow >= 0 && kinds.index(i) === flow ? this.flow(i, swap) : this.dns(i, swap);
+    }
+    return out;
+  }
+
+  private labelAt(i: number): string | undefined {
+    const label = this.labels.at(i);
+    return label === undefined || label === '' ? this.unlabelled : label;
+  }
+
+  private flow(i: number, reclustered = false): FlowRecord {
     const fqdns = this.fqdns.at(i);
     // One literal with every field (one shape; optional ones undefined when absent, last, in
-    // the order they used to be added, so JSON of a record is unchanged).
+    // the order the parsers add them, label and row included, so JSON of a record is the same).
     return {
       kind: 'flow', format: entryAt(this.format, i) as RecordFormat, windowStart: this.windowStart[i]!, windowEnd: this.windowEnd[i]!,
-      src: this.src.at(i)!, dst: this.dst.at(i)!,
+      src: this.src.at(i, reclustered)!, dst: this.dst.at(i, reclustered)!,
       dstFqdns: fqdns === undefined ? NO_FQDNS : fqdnLists.get(fqdns),
       protocol: entryAt(this.protocol, i) as Protocol, action: entryAt(this.action, i) as 'allow' | 'deny', reporter: entryAt(this.reporter, i) as 'src' | 'dst' | 'unknown',
       bytesToDst: this.bytesToDst.at(i)!, bytesToSrc: this.bytesToSrc.at(i)!, packetsToDst: this.packetsToDst.at(i)!, packetsToSrc: this.packetsToSrc.at(i)!,
       connections: this.connections.at(i)!, connectionsStarted: this.connectionsStarted.at(i)!, connectionsCompleted: this.connectionsCompleted.at(i)!,
       node: entryAt(this.node, i), srcPort: this.srcPort.at(i), dstPort: this.dstPort.at(i), dstService: this.service(i), denyReason: entryAt(this.denyReason, i),
+      label: this.labelAt(i), row: this.firstRow === undefined ? undefined : this.firstRow + i,
     };
   }
 
@@ -482,13 +612,14 @@ class BatchRecords {
     return service;
   }
 
-  private dns(i: number): DnsRecord {
+  private dns(i: number, reclustered = false): DnsRecord {
     const answers = this.answers.at(i);
     return {
       kind: 'dns', format: entryAt(this.format, i) as RecordFormat, windowStart: this.windowStart[i]!, time: this.windowEnd[i]!,
-      client: this.src.at(i)!, qname: this.qname.at(i) ?? '', qtype: entryAt(this.qtype, i) ?? '', rcode: entryAt(this.rcode, i) ?? '',
+      client: this.src.at(i, reclustered)!, qname: this.qname.at(i) ?? '', qtype: entryAt(this.qtype, i) ?? '', rcode: entryAt(this.rcode, i) ?? '',
       answers: answers === undefined ? NO_ANSWERS : answerLists.get(answers), count: this.count.at(i)!,
-      server: this.dst.at(i), latencyMeanNs: this.latencyMean.at(i), latencyMaxNs: this.latencyMax.at(i),
+      server: this.dst.at(i, reclustered), latencyMeanNs: this.latencyMean.at(i), latencyMaxNs: this.latencyMax.at(i),
+      row: this.firstRow === undefined ? undefined : this.firstRow + i,
     };
   }
 }
@@ -503,12 +634,12 @@ export function recordsOf(batch: RecordBatch, options: { originals?: boolean } =
 }
 
 /** Column batches of a flowhound Arrow dataset, in file order; the schema version is checked first. */
-async function* readBatches(path: string, columns: ReadonlySet<string> | undefined, onVersion?: (version: string) => void): AsyncGenerator<ColumnBatch> {
+async function* readBatches(path: string, columns: ReadonlySet<string> | undefined, onVersion?: (version: string, schema: Schema) => void): AsyncGenerator<ColumnBatch> {
   const batches = readColumnBatches(path, {
     ...(columns === undefined ? {} : { columns }),
     onSchema: (schema) => {
       const version = checkSchema(schema, path);
-      onVersion?.(version);
+      onVersion?.(version, schema);
     },
   });
   for (;;) {
@@ -524,19 +655,68 @@ async function* readBatches(path: string, columns: ReadonlySet<string> | undefin
   }
 }
 
-/** The columns records are built from: all but `label` and `original`. */
-const RECORD_COLUMNS: ReadonlySet<string> = new Set(COLUMNS.map(([name]) => name).filter((name) => name !== 'label' && name !== 'original'));
+/** The columns records are built from: all but `original` (the largest by far; `label` is a dictionary, 4 bytes a row). */
+const RECORD_COLUMNS: ReadonlySet<string> = new Set(COLUMNS.map(([name]) => name).filter((name) => name !== 'original'));
 const RECORD_AND_ORIGINAL_COLUMNS: ReadonlySet<string> = new Set([...RECORD_COLUMNS, 'original']);
+
+export interface ArrowReadOptions {
+  /** Keep each record's source line (when the file has it) here, for the stages, as the ingest does for lines it decodes; without, that column is not even read. */
+  originals?: RecordOriginals | undefined;
+  /** Set each record's `row`: its 1-based row in the file (what `--scores-out` names a flow by). */
+  rows?: boolean;
+  /**
+   * The replay's cluster for records whose format carries none (--cluster, FILE@CLUSTER, the
+   * pipeline's): given to the Calico (and CSV) records that `convert` wrote with the
+   * placeholder `default` (ClusterRule); undefined or the placeholder itself: nothing to do.
+   */
+  cluster?: string | undefined;
+  /** Told once, at the end of the file, what of `cluster` could not be applied and why (and about older datasets). */
+  onNotice?: (message: string) => void;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const quoted = (names: Iterable<string>) => [...names].map((name) => JSON.stringify(name)).join(', ');
+const nounOf = (formats: Set<string>) => `${[...formats].sort().join(' and ')} records`;
+
+/** What is worth saying about the replay's cluster once a dataset is read (nothing, mostly). */
+function clusterNotices(path: string, rule: ClusterRule, info: DatasetInfo | undefined): string[] {
+  const to = JSON.stringify(rule.to);
+  const notices: string[] = [];
+  if (rule.kept > 0) {
+    const how = info?.clusterFrom === 'given'
+      ? `the dataset was converted with ${info.clusters.length === 1 ? 'cluster' : 'clusters'} ${quoted(info.clusters)} (--cluster or FILE@CLUSTER), which its records keep`
+      : `they have the cluster ${quoted(rule.keptClusters)} (given when the dataset was converted, or a CSV cluster column), not the placeholder "${PLACEHOLDER_CLUSTER}"`;
+    notices.push(`${path}: cluster ${to} not applied to ${count(rule.kept)} ${nounOf(rule.keptFormats)}: ${how}; convert the JSON lines again with --cluster ${rule.to} to change it`);
+  }
+  if (rule.clusterless === 0 && rule.ownElsewhere > 0) {
+    notices.push(`${path}: cluster ${to} not applied: its ${count(rule.own)} records are Hubble's, which carry their own cluster (node name, cluster_name); --cluster is for records without one (Calico)`);
+  }
+  if (rule.applied > 0 && info?.clusterFrom === undefined) {
+    notices.push(`${path}: this Arrow dataset does not say how its clusters were set (converted by an older flowhound): cluster ${to} given to its ${count(rule.applied)} ${nounOf(rule.appliedFormats)} whose cluster is "${PLACEHOLDER_CLUSTER}", what convert writes for records without one`);
+  }
+  return notices;
+}
 
 /**
  * Batches of normalised records from an Arrow IPC file or stream (gzip too), in file order.
- * With `originals`, each record's source line (when the file has it) is kept there for the
- * stages, as the ingest does for lines it decodes; without, that column is not even read.
+ * Flows have the label the dataset gives them (`label`: the episode `convert --labels` found,
+ * or their own; 'benign' for the others of a labelled dataset, undefined in an unlabelled one).
  */
-export async function* readArrowRecords(path: string, originals?: RecordOriginals): AsyncGenerator<NormalizedRecord[]> {
+export async function* readArrowRecords(path: string, options: ArrowReadOptions = {}): AsyncGenerator<NormalizedRecord[]> {
+  const { originals, onNotice } = options;
   const state = newState();
-  for await (const batch of readBatches(path, originals === undefined ? RECORD_COLUMNS : RECORD_AND_ORIGINAL_COLUMNS)) {
-    const records = new BatchRecords(batch, state).records(0, batch.rows);
+  let info: DatasetInfo | undefined;
+  let rule: ClusterRule | undefined;
+  const onSchema = (_version: string, schema: Schema) => {
+    info = datasetInfo(schema);
+    const cluster = options.cluster;
+    if (cluster !== undefined && cluster !== PLACEHOLDER_CLUSTER) rule = new ClusterRule(cluster, info.clusterFrom !== 'given');
+  };
+  let row = 1;
+  for await (const batch of readBatches(path, originals === undefined ? RECORD_COLUMNS : RECORD_AND_ORIGINAL_COLUMNS, onSchema)) {
+    const batchOptions: BatchOptions = { labelled: info?.labelled === true, ...(rule === undefined ? {} : { rule }), ...(options.rows === true ? { firstRow: row } : {}) };
+    const records = new BatchRecords(batch, state, batchOptions).records(0, batch.rows);
+    row += batch.rows;
     if (originals !== undefined) {
       const lines = stringsOf(batch.column('original'), batch.rows);
       for (let i = 0; i < records.length; i++) {
@@ -546,6 +726,7 @@ export async function* readArrowRecords(path: string, originals?: RecordOriginal
     }
     yield records;
   }
+  if (rule !== undefined && onNotice !== undefined) for (const notice of clusterNotices(path, rule, info)) onNotice(notice);
 }
 
 /** A record's source line with what a Kafka replay needs to route and pace it. */

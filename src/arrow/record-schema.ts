@@ -24,6 +24,16 @@ import { FlowhoundError } from '../errors.ts';
  *                                                           (null when converted with --no-original), so a
  *                                                           dataset can be replayed into Kafka as Calico/Hubble
  *
+ * Schema metadata, besides the name and version, written by `convert` (absent in older files):
+ *
+ *   flowhound.cluster_from   `default`: some input had no cluster (no --cluster nor FILE@CLUSTER), so its
+ *                            Calico records (and CSV rows without a cluster column) were written with the
+ *                            placeholder cluster `default`, which a replay's --cluster replaces;
+ *                            `given`: every input was given its cluster, which the records keep
+ *   flowhound.clusters       the clusters given at convert time, as a JSON array (`["prod-eu"]`)
+ *   flowhound.labelled       `true` when converted with --labels: a null label is a record in no labelled
+ *                            episode (benign), not an unlabelled one
+ *
  * Version 1 (still read) had no `original` column and dictionary-encoded qname and dst_fqdns.
  * The IPC file format's stream part starts with the schema message (see record-writer.ts), so
  * files are read sequentially too (gzip), without their footer.
@@ -79,11 +89,43 @@ export const COLUMNS: [string, DataType, boolean][] = [
   ['original', new Utf8(), true],
 ];
 
-export function recordSchema(): Schema {
-  return new Schema(
-    COLUMNS.map(([name, type, nullable]) => new Field(name, type, nullable)),
-    new Map([['flowhound.schema', SCHEMA_NAME], ['flowhound.schema_version', SCHEMA_VERSION]]),
-  );
+/** The cluster `convert` gives records whose format carries none when it is given none. */
+export const PLACEHOLDER_CLUSTER = 'default';
+
+/** How a dataset was converted, from its schema metadata (see above). */
+export interface DatasetInfo {
+  /** undefined: a file from an older flowhound, which did not say. */
+  clusterFrom: 'default' | 'given' | undefined;
+  /** The clusters given at convert time (--cluster, FILE@CLUSTER). */
+  clusters: string[];
+  /** Converted with --labels: every record's label says what it is (null: benign). */
+  labelled: boolean;
+}
+
+/** What `convert` records about a dataset in its schema metadata. */
+export interface DatasetMetadata {
+  clusters?: { from: 'default' | 'given'; names: string[] };
+  labelled?: boolean;
+}
+
+export function recordSchema(metadata: DatasetMetadata = {}): Schema {
+  const entries: [string, string][] = [['flowhound.schema', SCHEMA_NAME], ['flowhound.schema_version', SCHEMA_VERSION]];
+  if (metadata.clusters !== undefined) entries.push(['flowhound.cluster_from', metadata.clusters.from], ['flowhound.clusters', JSON.stringify(metadata.clusters.names)]);
+  if (metadata.labelled === true) entries.push(['flowhound.labelled', 'true']);
+  return new Schema(COLUMNS.map(([name, type, nullable]) => new Field(name, type, nullable)), new Map(entries));
+}
+
+/** The dataset's metadata (older files: nothing known). */
+export function datasetInfo(schema: Schema): DatasetInfo {
+  const from = schema.metadata.get('flowhound.cluster_from');
+  let clusters: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(schema.metadata.get('flowhound.clusters') ?? '[]');
+    if (Array.isArray(parsed)) clusters = parsed.filter((c): c is string => typeof c === 'string');
+  } catch {
+    // Unreadable: as if absent.
+  }
+  return { clusterFrom: from === 'default' || from === 'given' ? from : undefined, clusters, labelled: schema.metadata.get('flowhound.labelled') === 'true' };
 }
 
 /** Refuses files that are not flowhound datasets or come from a newer flowhound; returns the version. */

@@ -6,7 +6,7 @@ import { createGzip } from 'node:zlib';
 import { makeBuilder, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, RecordBatchWriter, Struct, Vector, type Builder, type Data, type Schema } from 'apache-arrow';
 import type { Endpoint } from '../model/endpoint.ts';
 import type { NormalizedRecord } from '../model/normalized-record.ts';
-import { COLUMNS, recordSchema } from './record-schema.ts';
+import { COLUMNS, recordSchema, type DatasetMetadata } from './record-schema.ts';
 
 const NO_ENDPOINT = [null, null, null, null, null, null, null, null];
 
@@ -75,12 +75,15 @@ export class ArrowRecordWriter {
   private readonly writer: RecordBatchFileWriter | RecordBatchStreamWriter;
   private readonly done: Promise<void>;
   private readonly batchSize: number;
+  private readonly schema: Schema;
   private pending = 0;
   /** Bytes of the IPC output handed to the file (or gzip) so far. */
   private pumped = 0;
 
-  constructor(path: string, options: { format?: 'file' | 'stream'; batchSize?: number } = {}) {
+  /** `metadata`: how the dataset was converted, in its schema (record-schema.ts). */
+  constructor(path: string, options: { format?: 'file' | 'stream'; batchSize?: number; metadata?: DatasetMetadata } = {}) {
     this.batchSize = options.batchSize ?? 16_384;
+    this.schema = recordSchema(options.metadata);
     this.builders = COLUMNS.map(([, type]) => makeBuilder({ type, nullValues: [null, undefined] }));
     this.writer = options.format === 'stream' ? new RecordBatchStreamWriter() : new SequentialFileWriter();
     const out = path === '-' ? process.stdout : createWriteStream(path);
@@ -109,7 +112,7 @@ export class ArrowRecordWriter {
 
   private async flush(): Promise<void> {
     if (this.pending === 0) return;
-    const schema = recordSchema();
+    const schema = this.schema;
     const children = this.builders.map((b) => withoutEmptyDelta(b, b.flush()));
     const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: this.pending, nullCount: 0, children }));
     this.writer.write(batch);

@@ -9,6 +9,7 @@ import { createLogger, type LogLevel } from '../telemetry/logger.ts';
 import { filesByCluster, parseFileArgument } from './file-arguments.ts';
 import { statSync, writeFileSync } from 'node:fs';
 import { ArrowStage } from '../arrow/arrow-stage.ts';
+import { PLACEHOLDER_CLUSTER } from '../arrow/record-schema.ts';
 import { replayIntoKafka } from '../replay/kafka-replay.ts';
 import { createKafka } from '../sources/kafka-client.ts';
 import { stateTopics } from '../state/state-topics.ts';
@@ -42,9 +43,9 @@ const HELP = `flowhound — finds lateral movement and exfiltration in Kubernete
 
 Usage:
   flowhound run --pipeline FILE [options]       consume Kafka (long-running) as the pipeline says
-  flowhound replay FILE... [options]            run the pipeline in-process over JSON-lines files
+  flowhound replay FILE... [options]            run the pipeline in-process over JSON-lines/CSV files
   flowhound evaluate --labels FILE DATA...      replay labelled data and score detection
-  flowhound convert IN... --to FILE.arrow       JSON lines (gzip too) → flowhound's Arrow dataset
+  flowhound convert IN... --to FILE.arrow       JSON lines, CSV (gzip too) → flowhound's Arrow dataset
   flowhound validate FILE...                    check pipeline files and exit
   flowhound help [COMMAND]                      this text, or a command's
 
@@ -528,11 +529,15 @@ async function convertCommand(args: string[]): Promise<number> {
   if (values.help === true) return help('convert');
   if (typeof values.to !== 'string') throw new FlowhoundError('FH_USAGE', 'convert needs --to FILE.arrow');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'convert needs at least one input file (or - for stdin)');
-  const labels = typeof values.labels === 'string' ? loadLabels(values.labels) : [];
+  const labels = typeof values.labels === 'string' ? loadLabels(values.labels) : undefined;
   const config = replayConfig(values, positionals);
   const deadLetterPath = typeof values['dead-letter'] === 'string' ? values['dead-letter'] : DEFAULT_DEAD_LETTER_FILE;
   const deadLetter = new DeadLetterFile(deadLetterPath);
-  const stage = new ArrowStage(values.to, { format: values.stream === true ? 'stream' : 'file', labels });
+  // Which inputs were given a cluster: the dataset says so, and a replay's --cluster replaces
+  // the placeholder the others' Calico records get (and only that).
+  const given = positionals.map((file) => parseFileArgument(file).cluster ?? (typeof values.cluster === 'string' ? values.cluster : undefined));
+  const clusters = { from: given.every((cluster) => cluster !== undefined) ? 'given' as const : 'default' as const, names: [...new Set(given.filter((cluster) => cluster !== undefined))] };
+  const stage = new ArrowStage(values.to, { format: values.stream === true ? 'stream' : 'file', clusters, ...(labels === undefined ? {} : { labels }) });
   const keepOriginals = values['no-original'] !== true && values['drop-original'] !== true;
   const ingest = new Ingest({ deadLetter, stages: [stage], maxRecordBytes: config.limits.max_record_bytes, maxFutureSkewMs: config.limits.max_future_skew_seconds * 1000, keepOriginals });
   const started = Date.now();
@@ -552,6 +557,12 @@ async function convertCommand(args: string[]): Promise<number> {
   const out = values.to === '-' ? process.stderr : process.stdout;
   out.write(formatSummary(ingest.stats, `file ${deadLetterPath}`, Date.now() - started));
   out.write(`wrote ${stage.writer.rows.written} rows to ${values.to}${bytesOut > 0 ? ` (${(bytesOut / 1e6).toFixed(1)} MB from ${(bytesIn / 1e6).toFixed(1)} MB of input)` : ''}\n`);
+  if (stage.unclustered > 0) {
+    // Episodes are matched by cluster when the label column is filled: a replay's --cluster comes too late for those.
+    const labelled = [...new Set((labels ?? []).map((label) => label.cluster).filter((cluster) => cluster !== '' && cluster !== PLACEHOLDER_CLUSTER))];
+    const episodes = labelled.length === 0 ? '' : ` (but --labels matched them as "${PLACEHOLDER_CLUSTER}": episodes of ${labelled.map((c) => JSON.stringify(c)).join(', ')} label none of them)`;
+    process.stderr.write(`convert: ${stage.unclustered.toLocaleString('en-US')} Calico records have no cluster (give --cluster NAME or FILE@CLUSTER); they are written as "${PLACEHOLDER_CLUSTER}" and a replay can set it with --cluster${episodes}\n`);
+  }
   return EXIT.ok;
 }
 

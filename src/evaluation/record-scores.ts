@@ -1,18 +1,7 @@
-import type { FlowRecord } from '../model/flow-record.ts';
-import type { Label } from './labels.ts';
 import { averagePrecision, rocAuc } from './ranking.ts';
 
-/**
- * Whether a record belongs to a labelled attack episode: its initiator is the label's workload
- * and its window overlaps the label's (the rule `convert --labels` writes Arrow labels with).
- */
-export function episodeOf(flow: Pick<FlowRecord, 'src' | 'windowStart' | 'windowEnd'>, labels: Label[]): Label | undefined {
-  const who = flow.src;
-  for (const label of labels) {
-    if (who.workload === label.workload && who.namespace === label.namespace && (label.cluster === '' || who.cluster === label.cluster) && flow.windowEnd >= label.startMs && flow.windowStart <= label.endMs) return label;
-  }
-  return undefined;
-}
+/** Whether a record belongs to a labelled attack episode (labels.ts; the rule `convert --labels` writes Arrow labels with). */
+export { episodeOf } from './labels.ts';
 
 /** Per-record ranking quality of a replay: ROC-AUC and average precision, with the counts behind them. */
 export interface RecordRanking {

@@ -60,13 +60,18 @@ export interface FlowRecord {
   input?: number;
 }
 
-/** Label texts that mean "no attack": '', `0`, `benign`, `normal` (any case, spaces around ignored). */
+/**
+ * Label texts that mean "no attack": '', `0`, `benign`, `normal` (any case, spaces around and
+ * one trailing dot ignored: KDD Cup 99 writes `normal.`).
+ */
 const BENIGN_LABELS: ReadonlySet<string> = new Set(['', '0', 'benign', 'normal']);
 
 /** Whether a record's `label` names an attack (undefined: unlabelled, so not one). */
 export function isAttackLabel(label: string | undefined): boolean {
-  if (label === undefined) return false;
-  return !BENIGN_LABELS.has(label) && !BENIGN_LABELS.has(label.trim().toLowerCase());
+  if (label === undefined || BENIGN_LABELS.has(label)) return false;
+  let text = label.trim().toLowerCase();
+  if (text.endsWith('.')) text = text.slice(0, -1);
+  return !BENIGN_LABELS.has(text);
 }
 
 /** dstFqdns of the flows that have none: one shared frozen array, as records are read-only downstream. */

@@ -95,10 +95,10 @@ export function csvLayout(names: readonly string[], mapping: CsvColumnMapping | 
   }
   if (unmatched.length > 0) return { problem: `the header has no column ${unmatched.join(', ')}` };
   const missing: string[] = [];
-  if (columns.time < 0 && columns.start_time < 0 && columns.end_time < 0) missing.push('a time column (time, start_time or end_time)');
-  if (columns.src_ip < 0 && columns.src_workload < 0) missing.push('src_ip or src_workload');
-  if (columns.dst_ip < 0 && columns.dst_workload < 0) missing.push('dst_ip or dst_workload');
-  if (missing.length > 0) return { problem: `the header has no ${missing.join(', no ')}` };
+  if (columns.time < 0 && columns.start_time < 0 && columns.end_time < 0) missing.push('time column (time, start_time or end_time)');
+  if (columns.src_ip < 0 && columns.src_workload < 0) missing.push('source column (src_ip or src_workload)');
+  if (columns.dst_ip < 0 && columns.dst_workload < 0) missing.push('destination column (dst_ip or dst_workload)');
+  if (missing.length > 0) return { problem: `the header (${names.slice(0, 8).map((n) => JSON.stringify(n)).join(',')}${names.length > 8 ? ',…' : ''}) has no ${missing.join(', no ')}` };
   return { columns, fields: names.length, headerLine, names: [...names] };
 }
 
@@ -442,11 +442,17 @@ function addressEndpoint(i: number, side: 'src' | 'dst', row: number | undefined
   const text = source(i);
   const start = R.starts[i]!;
   const end = R.ends[i]!;
-  let h = 0x811c9dc5 | 0;
-  for (let k = start; k < end; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  // The last 8 characters and the length: addresses differ at their ends (the table compares
+  // the whole text, so a weak hash costs only misses).
+  let h = (end - start) | 0;
+  for (let k = end - 8 > start ? end - 8 : start; k < end; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
   const slot = (h ^ (h >>> 15)) & (ADDRESS_SLOTS - 1);
   const known = slotAddress[slot];
-  if (known !== undefined && known.length === end - start && text.startsWith(known, start)) return slotEndpoint[slot]!;
+  if (known !== undefined && known.length === end - start) {
+    let k = 0;
+    while (k < known.length && known.charCodeAt(k) === text.charCodeAt(start + k)) k++;
+    if (k === known.length) return slotEndpoint[slot]!;
+  }
   const address = text.slice(start, end);
   const kind = addressKind(address);
   if (kind === undefined) fail('invalid-field', row, `${side}_ip ${JSON.stringify(address.slice(0, 60))} is not an IP address`);

@@ -82,6 +82,20 @@ export class CountMinSketch {
     // Filtering: totals move at the end of the tick (mergeTick), not per record.
     const totalWeight = this.scores === undefined ? weight : 0;
     const slots = this.lastSlots;
+    if (this.rows === 2) {
+      // The usual size (MIDAS uses two rows), unrolled: the per-record hot path.
+      const i = (a & mask) << 1;
+      const j = (buckets + ((a + b) & mask)) << 1;
+      slots[0] = i >> 1;
+      slots[1] = j >> 1;
+      const c0 = (cells[i]! += scaled);
+      const t0 = (cells[i + 1]! += totalWeight);
+      const c1 = (cells[j]! += scaled);
+      const t1 = (cells[j + 1]! += totalWeight);
+      this.countedCurrent = (c0 < c1 ? c0 : c1) * this.scale;
+      this.countedTotal = t0 < t1 ? t0 : t1;
+      return;
+    }
     let current = Number.POSITIVE_INFINITY;
     let total = Number.POSITIVE_INFINITY;
     for (let r = 0, base = 0; r < this.rows; r++, base += buckets) {

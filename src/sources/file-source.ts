@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { FlowhoundError } from '../errors.ts';
 import type { FormatOption } from '../model/record-format.ts';
@@ -92,7 +92,7 @@ export async function* readFileBatches(path: string, maxBatch: number, format: F
 export async function* readLineBatches(path: string, maxBatch: number, stdin?: Readable): AsyncGenerator<RawMessage[]> {
   const label = path === '-' ? 'stdin' : path;
   // Standard input is not ours to destroy when the reader stops early.
-  const input: AsyncIterable<Buffer | string> = path === '-' ? (stdin ?? process.stdin).iterator({ destroyOnReturn: false }) : await openMaybeGzip(path);
+  const input: AsyncIterable<Buffer | string> = path === '-' ? stdinMaybeGzip((stdin ?? process.stdin).iterator({ destroyOnReturn: false })) : await openMaybeGzip(path);
   const lines = new LineSplitter(label);
   /** The start of a line not yet ended, as the chunks it came in (most lines end in their chunk). */
   let pending: Buffer[] = [];
@@ -277,6 +277,44 @@ async function openMaybeGzip(path: string): Promise<AsyncIterable<Buffer>> {
     return chunksOf(stream.pipe(gunzip), READ_AHEAD_BYTES);
   }
   return stream;
+}
+
+/** Standard input's chunks, gunzipped when it starts with the gzip magic bytes (`zcat`-free pipes). */
+async function* stdinMaybeGzip(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
+  const iterator = input[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < 2) {
+    const step = await iterator.next();
+    if (step.done === true) {
+      ended = true;
+      break;
+    }
+    const chunk = typeof step.value === 'string' ? Buffer.from(step.value, 'utf8') : step.value;
+    head.push(chunk);
+    headBytes += chunk.length;
+  }
+  const first = Buffer.concat(head);
+  const rest = async function* (): AsyncGenerator<Buffer | string> {
+    yield first;
+    if (ended) return;
+    for (;;) {
+      const step = await iterator.next();
+      if (step.done === true) return;
+      yield step.value;
+    }
+  };
+  if (first[0] !== GZIP_MAGIC[0] || first[1] !== GZIP_MAGIC[1]) {
+    yield* rest();
+    return;
+  }
+  const options: ZlibOptions & { highWaterMark: number } = { chunkSize: CHUNK_BYTES, highWaterMark: READ_AHEAD_BYTES };
+  const gunzip = createGunzip(options);
+  const compressed = Readable.from(rest(), { objectMode: false });
+  compressed.on('error', (error) => gunzip.destroy(error));
+  compressed.pipe(gunzip);
+  yield* chunksOf(gunzip, READ_AHEAD_BYTES);
 }
 
 /** Decompressed bytes kept ready ahead of the lines being processed. */

@@ -99,12 +99,25 @@ export class MergedFilesSource implements Source {
   }
 }
 
+/** Notices already printed, per ingest: said once per replay, not once per `--loop` pass. */
+const noticed = new WeakMap<object, Set<string>>();
+
 /**
  * Arrow rows are normalised already: counted as received and parsed, nothing to decode. Their
- * source lines travel on when the ingest keeps them (converting a dataset again).
+ * source lines travel on when the ingest keeps them (converting a dataset again). They say
+ * their row in the file (`--scores-out`), and records the dataset left without a cluster of
+ * their own take the file's (--cluster, FILE@CLUSTER), as the same JSON lines would; what
+ * cannot take it is said once on stderr.
  */
 async function* countedArrow(ingest: MergedFilesOptions['ingest'], file: MergedFile): AsyncGenerator<NormalizedRecord[]> {
-  for await (const records of readArrowRecords(file.path, ingest.originals)) {
+  let said = noticed.get(ingest);
+  if (said === undefined) noticed.set(ingest, (said = new Set()));
+  const onNotice = (message: string) => {
+    if (said.has(message)) return;
+    said.add(message);
+    process.stderr.write(`flowhound: ${message}\n`);
+  };
+  for await (const records of readArrowRecords(file.path, { originals: ingest.originals, rows: true, cluster: file.cluster, onNotice })) {
     ingest.countNormalized(file.source, records);
     yield records;
   }

@@ -29,7 +29,7 @@ describe('pipeline config', () => {
   it('names the file, the field and what was expected', () => {
     const error = errorOf(() => parsePipeline('name: calico\nsources:\n  flows:\n    type: kafka\n    topics: [t]\n    format: calico\n', 'p.yaml', {}));
     expect(error.code).toBe('FH_CONFIG_INVALID');
-    expect(error.message).toContain('p.yaml: sources.flows.format: Invalid option: expected one of "calico-flow"|"calico-dns"|"hubble"|"auto"');
+    expect(error.message).toContain('p.yaml: sources.flows.format: Invalid option: expected one of "calico-flow"|"calico-dns"|"hubble"|"csv"|"auto"');
   });
 
   it('asks for the kafka section when a source reads Kafka', () => {
