@@ -94,8 +94,11 @@ a summary of records by format and kind and of invalid records by reason.
                         (FILE@CLUSTER names it per file: train-eu.calico-flows.jsonl@train-eu)
   --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
                         auto knows a CSV file by its header row)
-  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts (see README, CSV flows)
+  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts
+                        (the vocabulary: README, CSV flows)
   --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr
+  --tick-seconds N      the edge-burst scorer's tick (detection.edge_burst.tick_seconds, default 60);
+                        1 for datasets whose times are tick numbers (MIDAS's processed edge streams)
   --alerts-out FILE     write alerts as JSON lines (one line per new, escalated or resolved alert)
   --scores-out FILE     write every flow record's edge-burst score as CSV: row,score (row = the
                         record's 1-based data row in its file, header excluded; with several
@@ -128,8 +131,11 @@ the event time to detect; false alerts per 100 workload-hours; precision and rec
   --cluster NAME        cluster name for formats that carry none (Calico); FILE@CLUSTER per file
   --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
                         auto knows a CSV file by its header row)
-  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts (see README, CSV flows)
+  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts
+                        (the vocabulary: README, CSV flows)
   --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr
+  --tick-seconds N      the edge-burst scorer's tick (detection.edge_burst.tick_seconds, default 60);
+                        1 for datasets whose times are tick numbers (MIDAS's processed edge streams)
   --json FILE           also write the full evaluation as JSON
   --report FILE.html    also write a self-contained HTML report (no network, opens offline): the
                         summary figures, the per-scenario table and every detector's alerts on an
@@ -152,7 +158,8 @@ in the original Calico/Hubble format). \`replay\` and \`evaluate\` read it like 
   --cluster NAME        cluster name for formats that carry none (Calico); IN@CLUSTER per file
   --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
                         auto knows a CSV file by its header row)
-  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts (see README, CSV flows)
+  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts
+                        (the vocabulary: README, CSV flows)
   --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr
   --labels FILE         fill the label column from labelled attack windows
   --no-original         leave the original-line column empty: a smaller file that cannot be
@@ -179,6 +186,7 @@ function parse(args: string[], options: ParseArgsConfig['options']): { values: V
 
 /** How input files are read: replay, evaluate and convert. */
 const INPUT_OPTIONS = {
+  'tick-seconds': { type: 'string' },
   format: { type: 'string' },
   'csv-columns': { type: 'string' },
   'csv-header': { type: 'string' },
@@ -459,7 +467,15 @@ function replayConfig(values: Values, files: string[]): PipelineConfig {
   for (const [cluster, paths] of filesByCluster(files)) {
     sources[cluster === undefined ? 'files' : `files@${cluster}`] = { type: 'file', paths, format, max_batch_records: 2_000, ...(csv === undefined ? {} : { csv }), ...(cluster === undefined ? {} : { cluster }) };
   }
-  return { ...base, cluster: typeof values.cluster === 'string' ? values.cluster : base.cluster, sources };
+  const tick = values['tick-seconds'];
+  const detection = tick === undefined ? base.detection : { ...base.detection, edge_burst: { ...base.detection.edge_burst, tick_seconds: positiveSeconds(tick, '--tick-seconds') } };
+  return { ...base, cluster: typeof values.cluster === 'string' ? values.cluster : base.cluster, sources, detection };
+}
+
+function positiveSeconds(text: string | boolean | string[], flag: string): number {
+  const n = Number(text);
+  if (typeof text !== 'string' || !Number.isFinite(n) || n <= 0) throw new FlowhoundError('FH_USAGE', `${flag} must be a positive number of seconds, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 /** The file paths of `FILE[@CLUSTER]` arguments (what progress lines and sizes read). */

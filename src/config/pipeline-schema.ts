@@ -11,21 +11,31 @@ import { ENVIRONMENTS, ROLES } from '../model/workload.ts';
  */
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lower-case name of letters, digits, _ and -');
 
+/** `kafka.ssl`: `true` trusts the system's CAs; files are PEM, read when the client is created. */
 const tlsSchema = z.union([
   z.boolean(),
   z.strictObject({
-    ca_file: z.string().optional(),
-    cert_file: z.string().optional(),
-    key_file: z.string().optional(),
+    /** The CA(s) that signed the brokers' certificates, instead of the system's. */
+    ca_file: z.string().min(1).optional(),
+    /** A client certificate and its key, for brokers that require one (mutual TLS). */
+    cert_file: z.string().min(1).optional(),
+    key_file: z.string().min(1).optional(),
     reject_unauthorized: z.boolean().default(true),
   }),
 ]);
 
+/**
+ * `kafka.sasl`: the password comes from exactly one of `password_env` (an environment variable,
+ * read when flowhound connects), `password_file` (e.g. a mounted Kubernetes Secret, re-read on
+ * every authentication, a trailing newline ignored) or `password` (inline: local tests only).
+ */
 const saslSchema = z.strictObject({
   mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
   username: z.string().min(1),
-  password: z.string().min(1),
-});
+  password: z.string().min(1).optional(),
+  password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the name of an environment variable').optional(),
+  password_file: z.string().min(1).optional(),
+}).refine((s) => [s.password, s.password_env, s.password_file].filter((v) => v !== undefined).length === 1, 'expected exactly one of password_env, password_file, password');
 
 export const kafkaConnectionSchema = z.strictObject({
   brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1),

@@ -455,12 +455,22 @@ function addressEndpoint(i: number, side: 'src' | 'dst', row: number | undefined
   }
   const address = text.slice(start, end);
   const kind = addressKind(address);
-  if (kind === undefined) fail('invalid-field', row, `${side}_ip ${JSON.stringify(address.slice(0, 60))} is not an IP address`);
+  // Edge-stream benchmarks name endpoints by node id (`4217`), not address: such a name is an
+  // endpoint of unknown kind, its own unit, with no IP to resolve.
+  if (kind === undefined && !isNodeName(address)) fail('invalid-field', row, `${side}_ip ${JSON.stringify(address.slice(0, 60))} is neither an IP address nor a node name`);
   // One literal, optional fields included (see readCalicoFlow).
-  const endpoint: Endpoint = { cluster: '', namespace: '', workload: address, labels: NO_LABELS, kind, workloadKind: undefined, pod: undefined, ip: address };
+  const endpoint: Endpoint = { cluster: '', namespace: '', workload: address, labels: NO_LABELS, kind: kind ?? 'unknown', workloadKind: undefined, pod: undefined, ip: kind === undefined ? undefined : address };
   slotAddress[slot] = address;
   slotEndpoint[slot] = endpoint;
   return endpoint;
+}
+
+/**
+ * A node id or host name standing for an endpoint: letters, digits and `._-`, at most 253
+ * characters, and not a mistyped address (digits and dots only, with a dot: `10.0.0.999`).
+ */
+function isNodeName(name: string): boolean {
+  return name.length <= 253 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && !/^[0-9.]*\.[0-9.]*$/.test(name);
 }
 
 /**

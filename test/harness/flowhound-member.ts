@@ -11,8 +11,9 @@ export class FlowhoundMember {
   stdout = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(pipelineFile: string, args: string[] = []) {
-    this.child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--pipeline', pipelineFile, '--log-level', 'info', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `env`: variables to set (or, as undefined, unset) on top of this process's environment. */
+  constructor(pipelineFile: string, args: string[] = [], env: Record<string, string | undefined> = {}) {
+    this.child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--pipeline', pipelineFile, '--log-level', 'info', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -19,7 +19,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import type { Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { freePort } from './free-port.ts';
 
 const POM = resolve(import.meta.dirname, '../../deploy/kafka/pom.xml');
@@ -27,6 +27,8 @@ const POM = resolve(import.meta.dirname, '../../deploy/kafka/pom.xml');
 export interface KafkaBroker {
   /** `127.0.0.1:PORT`, the PLAINTEXT listener. */
   brokers: string;
+  /** The SASL_SSL listener and what a client needs for it, when started with `saslSsl`. */
+  saslSsl?: SaslSslListener;
   /** `log.dirs` of the broker (inside a temp dir that stop() removes). */
   dataDir: string;
   /** The broker's stdout/stderr (log4j2 at INFO), in the same temp dir. */
@@ -54,6 +56,64 @@ export interface StartKafkaOptions {
   properties?: Record<string, string>;
   /** Keep the temp dir (data and log) after stop(), for post-mortems. Also FLOWHOUND_KEEP_KAFKA=1. */
   keep?: boolean;
+  /**
+   * Also a SASL_SSL listener: SCRAM-SHA-512 users seeded at format time (`--add-scram`) and a
+   * certificate for 127.0.0.1 signed by a CA made for this broker (openssl, in its temp dir).
+   * `true`: one user, `flowhound`, with a random password. Off by default: the shared broker of
+   * global-setup stays plaintext only, and as fast to start as ever.
+   */
+  saslSsl?: boolean | { users?: ScramUser[] };
+}
+
+export interface ScramUser {
+  name: string;
+  password: string;
+}
+
+export interface SaslSslListener {
+  /** `127.0.0.1:PORT` of the SASL_SSL listener. */
+  brokers: string;
+  mechanism: 'scram-sha-512';
+  /** The users seeded with `--add-scram`, with their passwords. */
+  users: ScramUser[];
+  /** PEM of the CA that signed the listener's certificate (SAN IP:127.0.0.1, DNS:localhost). */
+  caFile: string;
+}
+
+/**
+ * A throwaway CA in `dir` (`<name>.pem`, `<name>.key`): EC P-256, valid for a week. A test that
+ * needs a CA the broker's certificate is not signed by makes a second one with this.
+ */
+export function createTestCa(dir: string, name: string): { certFile: string; keyFile: string } {
+  mkdirSync(dir, { recursive: true });
+  const certFile = join(dir, `${name}.pem`);
+  const keyFile = join(dir, `${name}.key`);
+  openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '7',
+    '-subj', `/CN=flowhound test CA ${name} ${randomBytes(4).toString('hex')}`,
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  return { certFile, keyFile };
+}
+
+/** The broker's key and certificate for 127.0.0.1, signed by a new CA, as a PKCS#12 keystore Java reads. */
+function createBrokerKeystore(dir: string): { caFile: string; keystore: string; password: string } {
+  const ca = createTestCa(dir, 'ca');
+  const key = join(dir, 'broker.key');
+  const csr = join(dir, 'broker.csr');
+  const cert = join(dir, 'broker.pem');
+  const ext = join(dir, 'broker.ext');
+  const keystore = join(dir, 'broker.p12');
+  const password = randomBytes(12).toString('hex');
+  writeFileSync(ext, 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1']);
+  openssl(['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', cert, '-days', '7', '-extfile', ext]);
+  // Only the broker's own certificate in the chain, as many deployments have it.
+  openssl(['pkcs12', '-export', '-in', cert, '-inkey', key, '-name', 'broker', '-out', keystore, '-passout', `pass:${password}`]);
+  return { caFile: ca.certFile, keystore, password };
+}
+
+function openssl(args: string[]): void {
+  const run = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (run.error !== undefined || run.status !== 0) throw new Error(`openssl ${args[0]} failed (${run.error?.message ?? `exit ${run.status}`}): ${run.stderr}`);
 }
 
 /** The Kafka version that deploy/kafka/pom.xml pins (`<kafka.version>`). */
@@ -149,6 +209,13 @@ async function startOnce(libs: string, options: StartKafkaOptions, log: (line: s
   let controllerPort = await freePort();
   while (controllerPort === port) controllerPort = await freePort();
   const brokers = `127.0.0.1:${port}`;
+  let secured: Awaited<ReturnType<typeof saslSslSettings>> | undefined;
+  try {
+    if (options.saslSsl !== undefined && options.saslSsl !== false) secured = await saslSslSettings(dir, options.saslSsl === true ? {} : options.saslSsl, [port, controllerPort]);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   const settings: Record<string, string> = {
     'process.roles': 'broker,controller',
@@ -174,6 +241,7 @@ async function startOnce(libs: string, options: StartKafkaOptions, log: (line: s
     'group.initial.rebalance.delay.ms': '0',
     // Tests create their topics explicitly; a typo must fail, not create a topic.
     'auto.create.topics.enable': 'false',
+    ...secured?.properties(port, controllerPort),
     ...options.properties,
   };
   const properties = join(dir, 'server.properties');
@@ -188,7 +256,9 @@ async function startOnce(libs: string, options: StartKafkaOptions, log: (line: s
   let clusterId = randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   // kafka.tools.StorageTool is the Scala class in kafka_2.13 (checked with unzip -l for 4.1–4.4).
-  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], { encoding: 'utf8' });
+  // SCRAM credentials live in the cluster metadata: under KRaft they are seeded when the storage is formatted (KIP-900).
+  const scram = (secured?.listener.users ?? []).flatMap((user) => ['--add-scram', `SCRAM-SHA-512=[name=${user.name},password=${user.password}]`]);
+  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, ...scram], { encoding: 'utf8' });
   if (format.error !== undefined || format.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`Kafka StorageTool format failed (${format.error?.message ?? `exit ${format.status}`}):\n${format.stdout}${format.stderr}`);
@@ -249,6 +319,8 @@ async function startOnce(libs: string, options: StartKafkaOptions, log: (line: s
 
   try {
     await waitForKafka(brokers, options.readyTimeoutMs ?? 90_000, () => exited);
+    // The secured listener starts with the others; one round trip proves the TLS and SCRAM set-up.
+    if (secured !== undefined) await waitForKafka(secured.listener.brokers, 20_000, () => exited, clientSecurity(secured.listener));
   } catch (error) {
     const reason = exited ? `Kafka exited during start-up (exit code ${child.exitCode})` : (error as Error).message;
     const report = startupReport(logFile);
@@ -268,16 +340,45 @@ async function startOnce(libs: string, options: StartKafkaOptions, log: (line: s
     launch();
     await waitForKafka(brokers, options.readyTimeoutMs ?? 90_000, () => exited);
   };
-  return { brokers, dataDir, logFile, stop, pause, resume, restart };
+  return { brokers, ...(secured === undefined ? {} : { saslSsl: secured.listener }), dataDir, logFile, stop, pause, resume, restart };
+}
+
+/** The SASL_SSL listener's users, certificate and `server.properties` lines, on a port of its own. */
+async function saslSslSettings(dir: string, options: { users?: ScramUser[] }, taken: number[]) {
+  let port = await freePort();
+  while (taken.includes(port)) port = await freePort();
+  const users = options.users ?? [{ name: 'flowhound', password: randomBytes(18).toString('base64url') }];
+  // The users go into a --add-scram argument: [name=…,password=…] has no quoting.
+  for (const user of users) if (!/^[\w.-]+$/.test(user.name) || !/^[\w.~-]+$/.test(user.password)) throw new Error(`startKafka: SCRAM user ${user.name}: names and passwords are letters, digits and . _ - ~ only`);
+  const tls = createBrokerKeystore(join(dir, 'tls'));
+  const listener: SaslSslListener = { brokers: `127.0.0.1:${port}`, mechanism: 'scram-sha-512', users, caFile: tls.caFile };
+  const properties = (plainPort: number, controllerPort: number): Record<string, string> => ({
+    listeners: `PLAINTEXT://127.0.0.1:${plainPort},SASL_SSL://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${plainPort},SASL_SSL://127.0.0.1:${port}`,
+    // Brokers and the controller keep talking PLAINTEXT; only clients of this listener authenticate.
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+    'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.ssl.keystore.type': 'PKCS12',
+    'listener.name.sasl_ssl.ssl.keystore.location': tls.keystore,
+    'listener.name.sasl_ssl.ssl.keystore.password': tls.password,
+    'listener.name.sasl_ssl.ssl.key.password': tls.password,
+  });
+  return { listener, properties };
+}
+
+/** kafkajs `ssl` and `sasl` options for the secured listener, as its first user. */
+export function clientSecurity(listener: SaslSslListener, user: ScramUser = listener.users[0]!): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  return { ssl: { ca: readFileSync(listener.caFile, 'utf8') }, sasl: { mechanism: listener.mechanism, username: user.name, password: user.password } };
 }
 
 /**
  * Resolves once a kafkajs admin client gets an answer to describeCluster() from `brokers`.
  * Also the check for a broker given through FLOWHOUND_KAFKA_BROKERS.
  */
-export async function waitForKafka(brokers: string, timeoutMs: number, abort: () => boolean = () => false): Promise<void> {
+export async function waitForKafka(brokers: string, timeoutMs: number, abort: () => boolean = () => false, security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const kafka = new Kafka({ clientId: 'flowhound-test-env', brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 2_000, retry: { retries: 0 } });
+  const kafka = new Kafka({ clientId: 'flowhound-test-env', brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 2_000, retry: { retries: 0 }, ...security });
   let last: unknown;
   for (;;) {
     if (abort()) throw new Error('aborted');

@@ -112,3 +112,19 @@ export async function createTopics(brokers: string, topics: string[], partitions
     await admin.disconnect();
   }
 }
+
+/**
+ * How many records a topic holds: the sum over its partitions of the end offset (the high
+ * watermark) minus the start offset, with the kafkajs admin client. Exact for a topic that has
+ * no transaction markers and has lost nothing to retention or compaction (a test's own topic).
+ */
+export async function topicMessageCount(brokers: string, topic: string): Promise<number> {
+  const admin = new Kafka({ clientId: 'flowhound-test-count', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

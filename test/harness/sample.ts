@@ -38,3 +38,21 @@ export function sampleDataEnd(): number {
   }
   return Math.ceil(last / 300_000) * 300_000;
 }
+
+/**
+ * The shipped sample's lines with the index (into SAMPLE_FILES) of the file each comes from, in
+ * event-time order across the files (a stable sort: lines of equal time keep their file order),
+ * for tests that write the files progressively, as Calico and Hubble write them on a node.
+ */
+export function sampleLinesBySource(): { source: number; time: number; line: string }[] {
+  const ctx = { cluster: 'prod-eu', now: Date.now(), maxFutureSkewMs: 3600_000 };
+  const timed: { source: number; time: number; line: string }[] = [];
+  for (const [source, file] of SAMPLE_FILES.entries()) {
+    for (const line of gunzipSync(readFileSync(file)).toString('utf8').split('\n')) {
+      if (line === '') continue;
+      const decoded = decodeMessage(line, 'auto', ctx, 1 << 20);
+      timed.push({ source, time: decoded.status === 'ok' ? eventTime(decoded.record) : 0, line });
+    }
+  }
+  return timed.sort((a, b) => a.time - b.time);
+}

@@ -169,7 +169,7 @@ describe('CSV flows: rows', () => {
       ['malformed-csv', 'csv row 2: 8 fields, the header has 13'],
       ['malformed-csv', 'csv row 3: a quoted field is not closed, or text follows its closing quote'],
       ['invalid-field', 'csv row 4: time "yesterday" is not a time (epoch seconds or milliseconds, or ISO 8601)'],
-      ['invalid-field', 'csv row 5: src_ip "10.0.0.999" is not an IP address'],
+      ['invalid-field', 'csv row 5: src_ip "10.0.0.999" is neither an IP address nor a node name'],
       ['out-of-range', 'csv row 6: dst_port 70000 is not a port (0 – 65535)'],
       ['out-of-range', 'csv row 7: bytes_out -5 is not an integer in [0, 2^50]'],
       ['invalid-field', 'csv row 8: action "maybe" is not allow or deny (nor accept, drop, reject…)'],
@@ -184,9 +184,9 @@ describe('CSV flows: rows', () => {
 
   it('counts rows from the header line, wherever it is', () => {
     const ctx: ParseContext = { cluster: 'c1', now: NOW, maxFutureSkewMs: 0, csv: fileHead('time,src_ip,dst_ip', 4, 'csv', {}).csv, line: 9 };
-    expect(decodeMessage('1,10.0.0.1,bad', 'csv', ctx, 1 << 20)).toMatchObject({ status: 'invalid', detail: 'csv row 5: dst_ip "bad" is not an IP address' });
+    expect(decodeMessage('1,10.0.0.1,b@d', 'csv', ctx, 1 << 20)).toMatchObject({ status: 'invalid', detail: 'csv row 5: dst_ip "b@d" is neither an IP address nor a node name' });
     ctx.line = undefined; // a Kafka message: no row
-    expect(decodeMessage('1,10.0.0.1,bad', 'csv', ctx, 1 << 20)).toMatchObject({ detail: 'csv: dst_ip "bad" is not an IP address' });
+    expect(decodeMessage('1,10.0.0.1,b@d', 'csv', ctx, 1 << 20)).toMatchObject({ detail: 'csv: dst_ip "b@d" is neither an IP address nor a node name' });
     expect((decodeMessage('1,10.0.0.1,10.0.0.2', 'csv', ctx, 1 << 20) as { record: FlowRecord }).record.row).toBeUndefined();
   });
 

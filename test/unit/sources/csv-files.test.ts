@@ -15,6 +15,7 @@ import { isAttackLabel, type FlowRecord } from '../../../src/model/flow-record.t
 import { replayMerged } from '../../../src/pipeline/event-time-merge.ts';
 import { Ingest } from '../../../src/pipeline/ingest.ts';
 import { MemoryStage } from '../../../src/pipeline/record-stage.ts';
+import { configuredCsvLayout } from '../../../src/parsers/formats.ts';
 import { replayItems, type ReplayItem } from '../../../src/replay/replay-items.ts';
 import { MemoryDeadLetter } from '../../../src/sinks/dead-letter-memory.ts';
 import { FileSource } from '../../../src/sources/file-source.ts';
@@ -109,6 +110,20 @@ describe('CSV files', () => {
       [ROWS[2], 'csv', '//10.0.0.4', 1_700_000_120_000],
       ['not,a,row', 'csv', null, 1_700_000_120_000],
     ]);
+  });
+});
+
+describe('CSV from Kafka', () => {
+  it('decodes rows with the source’s configured header, JSON lines beside them under auto', async () => {
+    const stage = new MemoryStage();
+    const deadLetter = new MemoryDeadLetter();
+    const ingest = new Ingest({ deadLetter, stages: [stage], maxRecordBytes: 1 << 20, maxFutureSkewMs: 3600_000 });
+    const csv = configuredCsvLayout({ header: ['ts', 'sa', 'da', 'dp'], columns: { time: 'ts', src_ip: 'sa', dst_ip: 'da', dst_port: 'dp' } });
+    const values = ['1700000000,10.0.0.1,10.0.0.2,443', '1700000000,10.0.0.1,10.0.0.2', readFileSync(join(import.meta.dirname, '../../fixtures/hubble/full-dropped-egress.json'), 'utf8').trim()];
+    const messages = values.map((value, i) => ({ value: Buffer.from(value), origin: { kind: 'kafka' as const, topic: 't', partition: 0, offset: String(i) } }));
+    await ingest.handle({ source: 'k', format: 'auto', cluster: 'c1', messages, csv });
+    expect(stage.records.map((r) => [r.format, r.row])).toEqual([['csv', undefined], ['hubble', undefined]]);
+    expect(deadLetter.letters.map((l) => [l.reason, l.detail, l.origin])).toEqual([['malformed-csv', 'csv: 3 fields, the header has 4', { kind: 'kafka', topic: 't', partition: 0, offset: '1' }]]);
   });
 });
 
