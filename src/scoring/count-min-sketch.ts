@@ -13,10 +13,11 @@ export interface CountMinSnapshot {
 }
 
 /**
- * A count-min sketch of decaying counts over string keys, on typed arrays: `rows` hash rows of
- * `buckets` counters each (a power of two), one pair of arrays for the current tick's counts
- * and the totals. Memory is fixed at construction (16 × rows × buckets bytes) however many
- * keys arrive; a key's count is the minimum over its rows, never below the true count.
+ * A count-min sketch of decaying counts over string keys, on one typed array: `rows` hash rows
+ * of `buckets` counters each (a power of two), each counter's current-tick count beside its
+ * total. Memory is fixed at construction (16 × rows × buckets bytes, 8 more per counter for the
+ * filtering core) however many keys arrive; a key's count is the minimum over its rows, never
+ * below the true count.
  *
  * Decay is lazy: the current counters are stored divided by one running scale, so a tick
  * multiplies one number instead of every counter (renormalised long before it underflows).

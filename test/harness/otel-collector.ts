@@ -5,12 +5,12 @@
  *
  * The build needs only the Go toolchain and the Go module proxy (GOPROXY, GOFLAGS and the other
  * Go variables come from the environment): `go install go.opentelemetry.io/collector/cmd/builder`
- * at BUILDER_VERSION, then `builder --config <manifest>` (2–3 minutes on 2 cores, a ~50 MB binary).
+ * at BUILDER_VERSION, then `builder --config <manifest>` (minutes on 2 cores, a ~50 MB binary).
  * The cache is `${FLOWHOUND_CACHE:-~/.cache/flowhound}/otelcol-<dist.version>/`; a marker holding
  * the manifest's hash says the binary there is complete and current, so the build runs only when
  * it is missing or the manifest changed. It is built in a sibling directory and renamed into
- * place, so an interrupted build never looks complete; two concurrent first builds both build and
- * the second rename loses harmlessly. FLOWHOUND_OTELCOL=/path/to/otelcol uses a binary instead.
+ * place, so an interrupted build never looks complete; of two concurrent first builds, the one
+ * that finishes second finds the first one's binary in place and drops its own. FLOWHOUND_OTELCOL=/path/to/otelcol uses a binary instead.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,10 +29,11 @@ function manifestField(text: string, field: string): string {
 }
 
 /**
- * The collector binary, built when the cache has none for the current manifest. Synchronous
- * and slow the first time (minutes): call it from a beforeAll with a long timeout.
+ * The collector binary, built when the cache has none for the current manifest. Slow the first
+ * time (minutes; the go commands run as child processes, so the event loop stays free): call it
+ * from a beforeAll with a long timeout.
  */
-export function otelcolBinary(log: (line: string) => void = () => {}): string {
+export async function otelcolBinary(log: (line: string) => void = () => {}): Promise<string> {
   const override = process.env.FLOWHOUND_OTELCOL?.trim();
   if (override) return override;
   const manifest = readFileSync(BUILDER_MANIFEST, 'utf8');
@@ -53,36 +54,45 @@ export function otelcolBinary(log: (line: string) => void = () => {}): string {
   const logFile = join(staging, 'build.log');
   const started = Date.now();
   log(`building the OpenTelemetry Collector ${version} (${BUILDER_MANIFEST}) into ${dir}; once, a few minutes; log: ${logFile}`);
-  const run = (command: string, args: string[], env: NodeJS.ProcessEnv) => {
+  const run = async (command: string, args: string[], env: NodeJS.ProcessEnv) => {
     const fd = openSync(logFile, 'a');
     try {
       writeFileSync(fd, `$ ${command} ${args.join(' ')}\n`);
-      const result = spawnSync(command, args, { cwd: staging, env, stdio: ['ignore', fd, fd], timeout: 20 * 60_000 });
-      if (result.status !== 0) {
+      const child = spawn(command, args, { cwd: staging, env, stdio: ['ignore', fd, fd] });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 25 * 60_000);
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done, fail) => {
+        child.once('error', fail);
+        child.once('close', (c, s) => done([c, s]));
+      }).finally(() => clearTimeout(timer));
+      if (code !== 0) {
         const tail = readFileSync(logFile, 'utf8').slice(-4000);
-        throw new Error(`${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}, signal ${result.signal}`}); ${logFile}:\n${tail}`);
+        throw new Error(`${command} ${args.join(' ')} failed (exit ${code}, signal ${signal}); ${logFile}:\n${tail}`);
       }
     } finally {
       closeSync(fd);
     }
   };
   // Only the builder goes to a bin dir of ours; the module and build caches are Go's own.
-  run('go', ['install', `go.opentelemetry.io/collector/cmd/builder@${BUILDER_VERSION}`], { ...process.env, GOBIN: join(staging, 'bin') });
+  await run('go', ['install', `go.opentelemetry.io/collector/cmd/builder@${BUILDER_VERSION}`], { ...process.env, GOBIN: join(staging, 'bin') });
   // The same manifest, built into the staging dir (output_path is the only line changed).
   const built = join(staging, 'dist');
   const localManifest = join(staging, 'builder.yaml');
   writeFileSync(localManifest, manifest.replace(/^(\s+output_path:).*$/m, `$1 ${JSON.stringify(built)}`));
-  run(join(staging, 'bin', 'builder'), ['--config', localManifest], { ...process.env });
+  await run(join(staging, 'bin', 'builder'), ['--config', localManifest], { ...process.env });
   renameSync(join(built, name), join(staging, name));
   rmSync(built, { recursive: true, force: true });
   writeFileSync(marker(staging), `${hash}\n`);
-  try {
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(staging, dir);
-  } catch (error) {
-    // Another run finished the same build first: use its binary.
-    if (!current(dir)) throw error;
+  if (current(dir)) {
+    // Another run finished the same build meanwhile (and may be running it): keep that one.
     rmSync(staging, { recursive: true, force: true });
+  } else {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(staging, dir);
+    } catch (error) {
+      if (!current(dir)) throw error;
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
   log(`OpenTelemetry Collector built in ${((Date.now() - started) / 1000).toFixed(0)} s: ${binary}`);
   return binary;

@@ -374,7 +374,7 @@ describe('the Helm chart deploy/helm/flowhound', () => {
       connection_timeout_ms: 10000,
       ssl: { ca_file: '/etc/flowhound/kafka-tls/ca.crt', cert_file: '/etc/flowhound/kafka-tls/user.crt', key_file: '/etc/flowhound/kafka-tls/user.key', reject_unauthorized: true },
       // flowhound replaces ${VAR} in pipeline strings from its environment.
-      sasl: { mechanism: 'scram-sha-512', username: '${FLOWHOUND_KAFKA_SASL_USERNAME}', password: '${FLOWHOUND_KAFKA_SASL_PASSWORD}' },
+      sasl: { mechanism: 'scram-sha-512', username: '${FLOWHOUND_KAFKA_SASL_USERNAME}', password_env: 'FLOWHOUND_KAFKA_SASL_PASSWORD' },
     });
     // Egress to the brokers: their namespace, the bootstrap port and the extra listener port.
     expect(only(objects, 'NetworkPolicy').spec.egress[0]).toEqual({

@@ -73,9 +73,9 @@ describe('OpenTelemetry Collector shipper (deploy/shippers/otel-collector), for 
   let collector: Collector | undefined;
   let member: FlowhoundMember | undefined;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const started = Date.now();
-    binary = otelcolBinary(log);
+    binary = await otelcolBinary(log);
     log(`collector binary ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${binary}`);
   }, 30 * 60_000);
 

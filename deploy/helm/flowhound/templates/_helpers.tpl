@@ -89,7 +89,7 @@ is file paths into the mounted Secret.
 {{- end }}
 {{- end }}
 {{- if .Values.kafka.sasl.enabled }}
-{{- $_ := set $kafka "sasl" (dict "mechanism" .Values.kafka.sasl.mechanism "username" "${FLOWHOUND_KAFKA_SASL_USERNAME}" "password" "${FLOWHOUND_KAFKA_SASL_PASSWORD}") }}
+{{- $_ := set $kafka "sasl" (dict "mechanism" .Values.kafka.sasl.mechanism "username" "${FLOWHOUND_KAFKA_SASL_USERNAME}" "password_env" "FLOWHOUND_KAFKA_SASL_PASSWORD") }}
 {{- end }}
 {{- $_ := set $pipeline "kafka" $kafka }}
 {{- $metrics := mergeOverwrite (deepCopy (default (dict) $pipeline.metrics)) (dict "enabled" true "host" "0.0.0.0" "port" .Values.metrics.port) }}
