@@ -1,4 +1,5 @@
 import { averagePrecision, rocAuc } from './ranking.ts';
+import { grown } from '../model/typed-arrays.ts';
 
 /** Whether a record belongs to a labelled attack episode (labels.ts; the rule `convert --labels` writes Arrow labels with). */
 export { episodeOf } from './labels.ts';
@@ -48,14 +49,8 @@ export class RecordScores {
 
   private grow(): void {
     const n = this.scores.length * 2;
-    const times = new Float64Array(n);
-    times.set(this.times);
-    const scores = new Float64Array(n);
-    scores.set(this.scores);
-    const attacks = new Uint8Array(n);
-    attacks.set(this.attacks);
-    this.times = times;
-    this.scores = scores;
-    this.attacks = attacks;
+    this.times = grown(this.times, n);
+    this.scores = grown(this.scores, n);
+    this.attacks = grown(this.attacks, n);
   }
 }

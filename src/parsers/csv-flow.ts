@@ -35,6 +35,7 @@ import { addressKind } from './ip-address.ts';
 import type { ParseContext } from './parse-context.ts';
 import type { Route } from './parse-outcome.ts';
 import { normalizeProtocol } from './protocol.ts';
+import { grown } from '../model/typed-arrays.ts';
 
 /** The column names a CSV flow may have, after the mapping. */
 export const CSV_COLUMNS = [
@@ -230,14 +231,9 @@ function splitQuoted(line: string): number {
 }
 
 function grow(): void {
-  const r = R;
-  const size = r.starts.length * 2;
-  const s = new Int32Array(size);
-  s.set(r.starts);
-  const e = new Int32Array(size);
-  e.set(r.ends);
-  r.starts = s;
-  r.ends = e;
+  const size = R.starts.length * 2;
+  R.starts = grown(R.starts, size);
+  R.ends = grown(R.ends, size);
 }
 
 /** The text field `i` lies in (the line, or its unescaped copy). */
