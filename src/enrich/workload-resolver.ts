@@ -74,6 +74,8 @@ export interface WorkloadIdentity {
   workload: Workload;
   /** Whether the key matches `detection.ingress_gateways`: worked out by the detection stage once per workload. */
   ingressGateway?: boolean;
+  /** hashString(key), for the edge-burst scorer: worked out once per workload. */
+  keyHash?: number;
 }
 
 /**

@@ -18,6 +18,7 @@ import { eventTime as eventTimeOf, type NormalizedRecord } from '../model/normal
 import { isAddress, UNIT_KINDS, unitKey, unitKind, workloadKey, type UnitKind } from '../model/workload.ts';
 import type { RecordStage } from './record-stage.ts';
 import type { EdgeBurstConfig } from '../scoring/flow-burst-scoring.ts';
+import { hashString } from '../baseline/hash.ts';
 
 export interface EnabledDetector {
   detector: Detector<object>;
@@ -384,7 +385,7 @@ export class DetectionStage implements RecordStage, DetectionView {
   private scoreFlow(flow: FlowRecord, source: WorkloadIdentity): WorkloadIdentity | undefined {
     const dst = flow.dst;
     const destination = dst.kind === 'pod' ? this.options.resolver.identify(dst) : undefined;
-    const score = this.state.burst!.score(flow, source.key, destination?.key ?? dst.ip ?? flow.dstFqdns[0] ?? dst.workload);
+    const score = this.state.burst!.scoreHashed(flow, (source.keyHash ??= hashString(source.key)), destination === undefined ? hashString(dst.ip ?? flow.dstFqdns[0] ?? dst.workload) : (destination.keyHash ??= hashString(destination.key)));
     this.state.burstChanged = true;
     this.options.onScore?.(flow, score);
     return destination;

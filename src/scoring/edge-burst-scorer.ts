@@ -71,34 +71,17 @@ export class EdgeBurstScorer {
    * aggregating connections).
    */
   score(source: string, destination: string, time: number, weight = 1): number {
-    if (time > this.lastTime) {
-      if (this.tick > 0) {
-        // Every tick that passed decays the current counts once.
-        const steps = Number.isFinite(this.lastTime) ? Math.min(64, Math.max(1, Math.round(time - this.lastTime))) : 1;
-        const factor = this.options.decay === 0 ? 0 : this.options.decay ** steps;
-        const { threshold } = this.options;
-        if (threshold !== undefined && this.tick > 1) {
-          const reciprocal = 1 / (this.tick - 1);
-          this.edges.mergeTick(threshold, reciprocal);
-          this.sources.mergeTick(threshold, reciprocal);
-          this.destinations.mergeTick(threshold, reciprocal);
-        } else if (threshold !== undefined) {
-          // After the first tick everything is normal: there is nothing to compare with yet.
-          this.edges.mergeTick(Number.POSITIVE_INFINITY, 0);
-          this.sources.mergeTick(Number.POSITIVE_INFINITY, 0);
-          this.destinations.mergeTick(Number.POSITIVE_INFINITY, 0);
-        }
-        this.edges.decay(factor);
-        this.sources.decay(factor);
-        this.destinations.decay(factor);
-        this.tick += Number.isFinite(this.lastTime) ? Math.max(1, Math.round(time - this.lastTime)) : 1;
-      } else this.tick = 1;
-      this.lastTime = time;
-    }
+    return this.scoreHashed(hashString(source), hashString(destination), time, weight);
+  }
+
+  /**
+   * `score` for endpoints already hashed (hashString of their keys): a caller that meets the
+   * same endpoints again (cached identities) hashes each once, not once per record.
+   */
+  scoreHashed(src: number, dst: number, time: number, weight = 1): number {
+    if (time > this.lastTime) this.advance(time);
     const t = this.tick;
-    // The endpoints hashed once each; the edge's hash combines them (no key string built).
-    const src = hashString(source);
-    const dst = hashString(destination);
+    // The edge's hash combines the endpoints' (no key string built).
     const { edges, sources, destinations } = this;
     edges.addAndCount(mix32(Math.imul(src, 0x9e3779b1) ^ dst), weight);
     sources.addAndCount(src, weight);
@@ -121,6 +104,32 @@ export class EdgeBurstScorer {
     this.sourceSideScore = sourceSide;
     this.sourceSideCurrent = current;
     return byDestination > sourceSide ? byDestination : sourceSide;
+  }
+
+  /** A new tick at `time`: every tick that passed decays the current counts (and, filtering, merges the last into the totals). */
+  private advance(time: number): void {
+    if (this.tick > 0) {
+      // Every tick that passed decays the current counts once.
+      const steps = Number.isFinite(this.lastTime) ? Math.min(64, Math.max(1, Math.round(time - this.lastTime))) : 1;
+      const factor = this.options.decay === 0 ? 0 : this.options.decay ** steps;
+      const { threshold } = this.options;
+      if (threshold !== undefined && this.tick > 1) {
+        const reciprocal = 1 / (this.tick - 1);
+        this.edges.mergeTick(threshold, reciprocal);
+        this.sources.mergeTick(threshold, reciprocal);
+        this.destinations.mergeTick(threshold, reciprocal);
+      } else if (threshold !== undefined) {
+        // After the first tick everything is normal: there is nothing to compare with yet.
+        this.edges.mergeTick(Number.POSITIVE_INFINITY, 0);
+        this.sources.mergeTick(Number.POSITIVE_INFINITY, 0);
+        this.destinations.mergeTick(Number.POSITIVE_INFINITY, 0);
+      }
+      this.edges.decay(factor);
+      this.sources.decay(factor);
+      this.destinations.decay(factor);
+      this.tick += Number.isFinite(this.lastTime) ? Math.max(1, Math.round(time - this.lastTime)) : 1;
+    } else this.tick = 1;
+    this.lastTime = time;
   }
 
   /**

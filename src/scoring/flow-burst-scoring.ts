@@ -1,4 +1,5 @@
 import type { FlowRecord } from '../model/flow-record.ts';
+import { hashString } from './count-min-sketch.ts';
 import { EdgeBurstScorer, type EdgeBurstSnapshot } from './edge-burst-scorer.ts';
 
 /** `detection.edge_burst`: how flows are scored (the sketches' size, the tick, the decay). */
@@ -38,12 +39,17 @@ export class FlowBurstScoring {
 
   /** The record's burst score (chi-squared, ≥ 0: the highest of its edge, source and destination). */
   score(flow: FlowRecord, sourceKey: string, destinationKey: string): number {
+    return this.scoreHashed(flow, hashString(sourceKey), hashString(destinationKey));
+  }
+
+  /** `score` with the endpoints' keys hashed already (hashString: cached on their identities). */
+  scoreHashed(flow: FlowRecord, source: number, destination: number): number {
     // A record aggregating a longer span than a tick (Calico flushes every 5 minutes) counts
     // one tick's share of it: steady traffic reported every few ticks is not a burst each time.
     const span = flow.windowEnd - flow.windowStart;
     const share = span > this.tickMs ? this.tickMs / span : 1;
     const weight = (flow.connections > 0 ? flow.connections : 1) * share;
-    return this.scorer.score(sourceKey, destinationKey, Math.floor(flow.windowEnd / this.tickMs), weight);
+    return this.scorer.scoreHashed(source, destination, Math.floor(flow.windowEnd / this.tickMs), weight);
   }
 
   /**
