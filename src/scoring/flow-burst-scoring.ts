@@ -22,8 +22,8 @@ export const DEFAULT_EDGE_BURST_CONFIG: EdgeBurstConfig = { tick_seconds: 60, ro
  * Scores every flow record with MIDAS-R (EdgeBurstScorer) in event time: the edge is source
  * endpoint → destination endpoint as the baselines key them, weighted by the record's
  * connections (a Calico record aggregates many) — a tick's share of them when the record spans
- * several ticks — at the tick of the record's end. One per
- * detection task; its counters go into the task's checkpoint.
+ * several ticks — at the tick of the record's end. One per detection task; its counters go into
+ * the task's checkpoint.
  */
 export class FlowBurstScoring {
   readonly config: EdgeBurstConfig;
