@@ -14,6 +14,10 @@ import type { ParseContext } from '../src/parsers/parse-context.ts';
 import { decodeMessage } from '../src/parsers/record-decoder.ts';
 import { FlowBurstScoring } from '../src/scoring/flow-burst-scoring.ts';
 import { readFileBatches, readLineBatches } from '../src/sources/file-source.ts';
+import { validatePipeline } from '../src/config/load-pipeline.ts';
+
+/** The scorer as a pipeline with no `detection.edge_burst` section gets it. */
+const EDGE_BURST = validatePipeline({ name: 'bench', sources: { f: { type: 'file', paths: ['-'] } } }, 'bench').detection.edge_burst;
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } } });
 const ROWS = Number(values.rows);
@@ -52,7 +56,7 @@ if (!existsSync(path)) {
 /** The CSV path: file lines in batches, each row decoded into a record (and, `scored`, given its edge-burst score). */
 async function csvPath(scored = false): Promise<number> {
   const ctx: ParseContext = { cluster: 'bench', now: Date.now(), maxFutureSkewMs: 3_600_000, csv: undefined, line: undefined };
-  const scoring = scored ? new FlowBurstScoring() : undefined;
+  const scoring = scored ? new FlowBurstScoring(EDGE_BURST) : undefined;
   let ok = 0;
   let sum = 0;
   for await (const batch of readFileBatches(path, 2_000, 'csv', undefined)) {

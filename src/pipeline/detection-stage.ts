@@ -17,7 +17,7 @@ import type { FlowRecord } from '../model/flow-record.ts';
 import { eventTime as eventTimeOf, type NormalizedRecord } from '../model/normalized-record.ts';
 import { isAddress, UNIT_KINDS, unitKey, unitKind, workloadKey, type UnitKind } from '../model/workload.ts';
 import type { RecordStage } from './record-stage.ts';
-import type { EdgeBurstConfig } from '../scoring/flow-burst-scoring.ts';
+import { connectionsOf, type EdgeBurstConfig } from '../scoring/flow-burst-scoring.ts';
 import { hashString } from '../baseline/hash.ts';
 
 export interface EnabledDetector {
@@ -339,28 +339,12 @@ export class DetectionStage implements RecordStage, DetectionView {
     // Each side's identity is looked up once per record, whichever windows it is used for.
     let srcIdentity: WorkloadIdentity | undefined;
     let dstIdentity: WorkloadIdentity | undefined;
-    if (src.kind === 'pod') {
+    if ((side & SIDE.src) !== 0) {
       // Calico and Hubble report a flow from each end that is a pod or host: a pod's side is
       // counted from its own report, and from the other end's only when that end never reports.
-      if ((side & SIDE.src) !== 0 && (reporter !== 'dst' || !REPORTING_KINDS[dst.kind])) {
-        srcIdentity = resolver.identify(src);
-        if (this.state.burst !== undefined) dstIdentity = this.scoreFlow(flow, srcIdentity);
-        const window = this.window(bucket, srcIdentity);
-        if (window !== undefined) {
-          if (this.state.burst !== undefined) this.noteBurst(window, flow, this.state.burst.sourceSide);
-          if (dst.kind === 'pod') addOutgoing(window, flow, (dstIdentity ??= resolver.identify(dst)));
-          else addOutgoing(window, flow, this.peerOf(flow, window.key));
-        }
-      }
-    } else if ((side & SIDE.src) !== 0) {
-      srcIdentity = this.nonPodUnit(src, 'src', reporter);
-      if (srcIdentity !== undefined && this.state.burst !== undefined) dstIdentity = this.scoreFlow(flow, srcIdentity);
-      const window = srcIdentity === undefined ? undefined : this.window(bucket, srcIdentity);
-      if (window !== undefined) {
-        if (this.state.burst !== undefined) this.noteBurst(window, flow, this.state.burst.sourceSide);
-        if (dst.kind === 'pod') addOutgoing(window, flow, (dstIdentity ??= resolver.identify(dst)));
-        else addOutgoing(window, flow, this.peerOf(flow, window.key));
-      }
+      if (src.kind !== 'pod') srcIdentity = this.nonPodUnit(src, 'src', reporter);
+      else if (reporter !== 'dst' || !REPORTING_KINDS[dst.kind]) srcIdentity = resolver.identify(src);
+      if (srcIdentity !== undefined) dstIdentity = this.addInitiator(flow, bucket, srcIdentity);
     }
     if ((side & SIDE.dst) === 0) return;
     if (dst.kind === 'pod') {
@@ -378,16 +362,24 @@ export class DetectionStage implements RecordStage, DetectionView {
   }
 
   /**
-   * Scores a record once, where its initiator's side counts (the same records in one process
-   * and in the detection task that holds the initiator); returns the destination's identity
-   * when it is a pod (resolved for the edge key, reused by the caller).
+   * The initiator's side of a record, where it counts: scored once (the same records in one
+   * process and in the detection task that holds the initiator), then folded into its window.
+   * Returns the destination's identity when it is a pod (resolved once, reused by the caller).
    */
-  private scoreFlow(flow: FlowRecord, source: WorkloadIdentity): WorkloadIdentity | undefined {
-    const dst = flow.dst;
-    const destination = dst.kind === 'pod' ? this.options.resolver.identify(dst) : undefined;
-    const score = this.state.burst!.scoreHashed(flow, (source.keyHash ??= hashString(source.key)), destination === undefined ? hashString(dst.ip ?? flow.dstFqdns[0] ?? dst.workload) : (destination.keyHash ??= hashString(destination.key)));
-    this.state.burstChanged = true;
-    this.options.onScore?.(flow, score);
+  private addInitiator(flow: FlowRecord, bucket: number, source: WorkloadIdentity): WorkloadIdentity | undefined {
+    const { resolver } = this.options;
+    const { dst } = flow;
+    const destination = dst.kind === 'pod' ? resolver.identify(dst) : undefined;
+    const scoring = this.state.burst;
+    if (scoring !== undefined) {
+      const score = scoring.scoreHashed(flow, (source.keyHash ??= hashString(source.key)), destination === undefined ? hashString(dst.ip ?? flow.dstFqdns[0] ?? dst.workload) : (destination.keyHash ??= hashString(destination.key)));
+      this.state.burstChanged = true;
+      this.options.onScore?.(flow, score);
+    }
+    const window = this.window(bucket, source);
+    if (window === undefined) return destination;
+    if (scoring !== undefined) this.noteBurst(window, flow, scoring.sourceSide);
+    addOutgoing(window, flow, destination ?? this.peerOf(flow, window.key));
     return destination;
   }
 
@@ -395,7 +387,7 @@ export class DetectionStage implements RecordStage, DetectionView {
   private noteBurst(window: WindowStats, flow: FlowRecord, side: { score: number; current: number }): void {
     if (side.score > window.burstMax) window.burstMax = side.score;
     const thresholds = this.options.edgeBurst!;
-    if (side.score >= thresholds.burst_score && side.current >= thresholds.burst_count) window.burstConnections += flow.connections > 0 ? flow.connections : 1;
+    if (side.score >= thresholds.burst_score && side.current >= thresholds.burst_count) window.burstConnections += connectionsOf(flow);
   }
 
   /**

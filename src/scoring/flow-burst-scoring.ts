@@ -16,7 +16,10 @@ export interface EdgeBurstConfig {
   filter_threshold?: number | undefined;
 }
 
-export const DEFAULT_EDGE_BURST_CONFIG: EdgeBurstConfig = { tick_seconds: 60, rows: 2, buckets: 1024, decay: 0.5 };
+/** What a flow record counts as in the edge stream: its connections, at least one (a Hubble reply carries none). */
+export function connectionsOf(flow: FlowRecord): number {
+  return flow.connections > 0 ? flow.connections : 1;
+}
 
 /**
  * Scores every flow record with MIDAS-R (EdgeBurstScorer) in event time: the edge is source
@@ -30,8 +33,9 @@ export class FlowBurstScoring {
   private readonly scorer: EdgeBurstScorer;
   private readonly tickMs: number;
 
-  constructor(config: Partial<EdgeBurstConfig> = {}) {
-    this.config = { ...DEFAULT_EDGE_BURST_CONFIG, ...config };
+  /** `config`: the pipeline's `detection.edge_burst` (its defaults live in the schema only). */
+  constructor(config: EdgeBurstConfig) {
+    this.config = config;
     this.tickMs = this.config.tick_seconds * 1000;
     const { rows, buckets, decay, filter_threshold: threshold } = this.config;
     this.scorer = new EdgeBurstScorer({ rows, buckets, decay, ...(threshold === undefined ? {} : { threshold }) });
@@ -48,7 +52,7 @@ export class FlowBurstScoring {
     // one tick's share of it: steady traffic reported every few ticks is not a burst each time.
     const span = flow.windowEnd - flow.windowStart;
     const share = span > this.tickMs ? this.tickMs / span : 1;
-    const weight = (flow.connections > 0 ? flow.connections : 1) * share;
+    const weight = connectionsOf(flow) * share;
     return this.scorer.scoreHashed(source, destination, Math.floor(flow.windowEnd / this.tickMs), weight);
   }
 
