@@ -59,6 +59,17 @@ const COMMON_HELP = `  --metrics-port PORT   serve Prometheus metrics at :PORT/m
   --log-level LEVEL     debug | info | warn | error (default info)
   -h, --help            this text`;
 
+/** How replay, evaluate and convert read their inputs. */
+const INPUT_HELP = `  --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
+                        auto knows a CSV file by its header row)
+  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts
+                        (the vocabulary: README, CSV flows)
+  --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr`;
+
+/** The scorer's tick, for replay and evaluate (convert scores nothing). */
+const TICK_HELP = `  --tick-seconds N      the edge-burst scorer's tick (detection.edge_burst.tick_seconds, default 60);
+                        1 for datasets whose times are tick numbers (MIDAS's processed edge streams)`;
+
 const COMMAND_HELP: Record<string, string> = {
   run: `Usage: flowhound run --pipeline FILE [options]
 
@@ -92,13 +103,8 @@ a summary of records by format and kind and of invalid records by reason.
   --pipeline FILE       take cluster, limits and dead-letter settings from this pipeline
   --cluster NAME        cluster name for formats that carry none (Calico); default "default"
                         (FILE@CLUSTER names it per file: train-eu.calico-flows.jsonl@train-eu)
-  --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
-                        auto knows a CSV file by its header row)
-  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts
-                        (the vocabulary: README, CSV flows)
-  --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr
-  --tick-seconds N      the edge-burst scorer's tick (detection.edge_burst.tick_seconds, default 60);
-                        1 for datasets whose times are tick numbers (MIDAS's processed edge streams)
+${INPUT_HELP}
+${TICK_HELP}
   --alerts-out FILE     write alerts as JSON lines (one line per new, escalated or resolved alert)
   --scores-out FILE     write every flow record's edge-burst score as CSV: row,score (row = the
                         record's 1-based data row in its file, header excluded; with several
@@ -129,13 +135,8 @@ the event time to detect; false alerts per 100 workload-hours; precision and rec
   --labels FILE         labelled attack windows (datasets/*/labels.jsonl)
   --pipeline FILE       detection settings from this pipeline
   --cluster NAME        cluster name for formats that carry none (Calico); FILE@CLUSTER per file
-  --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
-                        auto knows a CSV file by its header row)
-  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts
-                        (the vocabulary: README, CSV flows)
-  --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr
-  --tick-seconds N      the edge-burst scorer's tick (detection.edge_burst.tick_seconds, default 60);
-                        1 for datasets whose times are tick numbers (MIDAS's processed edge streams)
+${INPUT_HELP}
+${TICK_HELP}
   --json FILE           also write the full evaluation as JSON
   --report FILE.html    also write a self-contained HTML report (no network, opens offline): the
                         summary figures, the per-scenario table and every detector's alerts on an
@@ -156,11 +157,7 @@ in the original Calico/Hubble format). \`replay\` and \`evaluate\` read it like 
   --to FILE             output (.arrow; .gz compresses); - writes an Arrow IPC stream to stdout
   --stream              write the IPC stream format instead of the file format (for pipes)
   --cluster NAME        cluster name for formats that carry none (Calico); IN@CLUSTER per file
-  --format FORMAT       calico-flow | calico-dns | hubble | csv | auto (default: per file and record;
-                        auto knows a CSV file by its header row)
-  --csv-columns MAP     CSV column mapping, vocabulary=header: src_ip=sa,dst_ip=da,time=ts
-                        (the vocabulary: README, CSV flows)
-  --csv-header NAMES    the CSV header, for files without a header row: ts,sa,da,sp,dp,pr
+${INPUT_HELP}
   --labels FILE         fill the label column from labelled attack windows
   --no-original         leave the original-line column empty: a smaller file that cannot be
                         replayed into Kafka (--drop-original is the same)
@@ -186,7 +183,6 @@ function parse(args: string[], options: ParseArgsConfig['options']): { values: V
 
 /** How input files are read: replay, evaluate and convert. */
 const INPUT_OPTIONS = {
-  'tick-seconds': { type: 'string' },
   format: { type: 'string' },
   'csv-columns': { type: 'string' },
   'csv-header': { type: 'string' },
@@ -350,7 +346,7 @@ async function runCommand(args: string[]): Promise<number> {
 async function replayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     pipeline: { type: 'string' }, cluster: { type: 'string' }, 'alerts-out': { type: 'string' }, quiet: { type: 'boolean' },
-    from: { type: 'string' }, until: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, loop: { type: 'string' }, 'warm-start': { type: 'boolean' }, 'scores-out': { type: 'string' }, ...INPUT_OPTIONS, ...COMMON_OPTIONS,
+    from: { type: 'string' }, until: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, speed: { type: 'string' }, loop: { type: 'string' }, 'warm-start': { type: 'boolean' }, 'scores-out': { type: 'string' }, 'tick-seconds': { type: 'string' }, ...INPUT_OPTIONS, ...COMMON_OPTIONS,
   });
   if (values.help === true) return help('replay');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'replay needs at least one FILE (or - for stdin)');
@@ -484,7 +480,7 @@ function pathsOf(files: string[]): string[] {
 }
 
 async function evaluateCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { labels: { type: 'string' }, pipeline: { type: 'string' }, cluster: { type: 'string' }, json: { type: 'string' }, report: { type: 'string' }, 'alerts-out': { type: 'string' }, 'scores-out': { type: 'string' }, ...INPUT_OPTIONS, ...COMMON_OPTIONS });
+  const { values, positionals } = parse(args, { labels: { type: 'string' }, pipeline: { type: 'string' }, cluster: { type: 'string' }, json: { type: 'string' }, report: { type: 'string' }, 'alerts-out': { type: 'string' }, 'scores-out': { type: 'string' }, 'tick-seconds': { type: 'string' }, ...INPUT_OPTIONS, ...COMMON_OPTIONS });
   if (values.help === true) return help('evaluate');
   if (typeof values.labels !== 'string') throw new FlowhoundError('FH_USAGE', 'evaluate needs --labels FILE');
   if (positionals.length === 0) throw new FlowhoundError('FH_USAGE', 'evaluate needs at least one DATA file');
