@@ -287,21 +287,24 @@ function optionalText(i: number): string | undefined {
 /** A non-negative integer field (digits read in place); `fallback` when absent. */
 function count(i: number, column: CsvColumn, fallback: number, row: number | undefined): number {
   if (i < 0) return fallback;
+  if (R.ends[i] === R.starts[i]) return fallback;
+  const value = digitsOf(i, 15);
+  return value >= 0 ? value : slowCount(i, column, fallback, row);
+}
+
+/** Field `i` as a decimal integer read in place, when it is digits only (at most `maxDigits`, at least one); −1 otherwise. */
+function digitsOf(i: number, maxDigits: number): number {
   const text = source(i);
   const start = R.starts[i]!;
   const end = R.ends[i]!;
-  if (end === start) return fallback;
-  if (end - start <= 15) {
-    let value = 0;
-    let k = start;
-    for (; k < end; k++) {
-      const d = text.charCodeAt(k) - 48;
-      if (d < 0 || d > 9) break;
-      value = value * 10 + d;
-    }
-    if (k === end) return value;
+  if (end === start || end - start > maxDigits) return -1;
+  let value = 0;
+  for (let k = start; k < end; k++) {
+    const d = text.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
   }
-  return slowCount(i, column, fallback, row);
+  return value;
 }
 
 function slowCount(i: number, column: CsvColumn, fallback: number, row: number | undefined): number {
@@ -316,17 +319,8 @@ function slowCount(i: number, column: CsvColumn, fallback: number, row: number |
 /** A port: 1 – 65535, undefined when absent or 0. */
 function port(i: number, column: CsvColumn, row: number | undefined): number | undefined {
   if (isAbsent(i)) return undefined;
-  const text = source(i);
-  const start = R.starts[i]!;
-  const end = R.ends[i]!;
-  let value = 0;
-  let k = start;
-  for (; k < end && k - start < 6; k++) {
-    const d = text.charCodeAt(k) - 48;
-    if (d < 0 || d > 9) break;
-    value = value * 10 + d;
-  }
-  if (k !== end) {
+  let value = digitsOf(i, 6);
+  if (value < 0) {
     const trimmed = cellText(i).trim();
     const n = trimmed === '' ? Number.NaN : Number(trimmed);
     if (!Number.isInteger(n)) fail('invalid-field', row, `${column} ${JSON.stringify(trimmed.slice(0, 40))} is not a port`);
@@ -339,18 +333,9 @@ function port(i: number, column: CsvColumn, row: number | undefined): number | u
 /** Epoch ms of a time field; undefined when absent. See the header comment for the forms. */
 function time(i: number, column: CsvColumn, row: number | undefined): number | undefined {
   if (isAbsent(i)) return undefined;
-  const text = source(i);
-  const start = R.starts[i]!;
-  const end = R.ends[i]!;
-  let value = 0;
-  let k = start;
-  for (; k < end; k++) {
-    const d = text.charCodeAt(k) - 48;
-    if (d < 0 || d > 9) break;
-    value = value * 10 + d;
-  }
+  const value = digitsOf(i, Number.POSITIVE_INFINITY);
   let ms: number;
-  if (k === end) ms = epochMs(value);
+  if (value >= 0) ms = epochMs(value);
   else {
     const trimmed = cellText(i).trim();
     ms = EPOCH_NUMBER.test(trimmed) ? epochMs(Number(trimmed)) : isoMs(trimmed);
