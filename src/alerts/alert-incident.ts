@@ -7,7 +7,7 @@ import { SEVERITIES, type Finding } from '../model/alert.ts';
  * `*`); one window's findings of a workload merge into one finding whose evidence lists the
  * targets, and later windows merge their targets into the same alert.
  */
-export const INCIDENT_DETECTORS: readonly string[] = ['sensitive-port', 'port-scan', 'ip-sweep', 'new-east-west-edge', 'denied-burst', 'cross-environment'];
+export const INCIDENT_DETECTORS: readonly string[] = ['sensitive-port', 'port-scan', 'ip-sweep', 'new-east-west-edge', 'denied-burst', 'cross-environment', 'fqdn-allowlist'];
 
 /** The peer (class) of an incident alert. */
 export const INCIDENT_PEER = '*';

@@ -152,6 +152,8 @@ const detectionSchema = z.strictObject({
   egress_gateway_clusters: z.array(z.string()).optional(),
   gateway_only_domains: z.array(z.string()).optional(),
   ingress_gateways: z.array(z.string()).optional(),
+  /** Well-known services (FQDN globs) whose clients call home on a timer; beaconing does not judge them. */
+  known_services: z.array(z.string()).optional(),
   /** Per-record edge-burst scoring (MIDAS-R) that the edge-burst detector and `--scores-out` read. */
   edge_burst: z.strictObject({
     tick_seconds: z.number().positive().default(60),

@@ -34,7 +34,8 @@ const defaults = {
  * clockwork regularity and small payloads, as implants call home. Works on Calico's 5-minute
  * aggregates (regular counts) and on Hubble's per-event records alike. Two paths: an unbroken
  * hour of windows with steady counts, and — for jittered implants whose windows have 0, 1 or 2
- * calls — a RITA-style score over the hours of contact the long-horizon state keeps.
+ * calls — a RITA-style score over the hours of contact the long-horizon state keeps. Well-known
+ * services whose clients report on a timer (`detection.known_services`) are not judged.
  */
 export const beaconing: Detector<typeof defaults> = {
   name: 'beaconing',
@@ -47,6 +48,7 @@ export const beaconing: Detector<typeof defaults> = {
     let current: Map<string, { connections: number; bytes: number; edgeKey: string; port: number }> | undefined;
     for (const [edgeKey, edge] of window.edges) {
       if (edge.peerKind !== 'public' || edge.denied === edge.connections) continue;
+      if (edge.fqdn !== undefined && ctx.settings.isKnownService(edge.fqdn)) continue;
       current ??= new Map();
       const seen = current.get(edge.peer) ?? { connections: 0, bytes: 0, edgeKey, port: edge.port };
       seen.connections += edge.connections;

@@ -19,7 +19,15 @@ const defaults = {
   established_factor: 12,
   /** A window up to this multiple of the busiest its main destination already took is that destination's habit (checkpoints vary in size). */
   destination_peak_factor: 1.5,
+  /**
+   * Write-through: a window that sends a destination it already used (in 3 windows or more) no
+   * more than this share of what the workload was sent in the same window is forwarding, not
+   * exfiltrating — Harbor writing a pushed image to its S3 bucket, a collector shipping a burst
+   * of telemetry. A first contact is never write-through. 0 turns it off.
+   */
+  write_through_share: 1.25,
 };
+
 
 /**
  * External bytes out far above the workload's own baseline (T1041 / T1567 / T1537): a robust
@@ -55,6 +63,8 @@ export const egressSpike: Detector<typeof defaults> = {
     // the bucket that took one before is its habit, at whatever hour; a spike is well above that.
     const destinationPeak = mostly && destination !== undefined ? destination.peakBytesOut : 0;
     const usual = Math.max(history.p95, hourMean, peak.expected);
+    const known = mostly && destination !== undefined && destination.windows >= 3;
+    if (known && observed <= params.write_through_share * window.inboundBytes) return [];
     if (z < params.min_score || observed < factor * usual || observed <= params.destination_peak_factor * destinationPeak) return [];
     const staged = stagingLink(ctx, window.start);
     return [finding(this, window, {

@@ -10,20 +10,27 @@ const defaults = {
   common_share: 0.3,
   /** Role groups smaller than this cannot vouch for a domain. */
   min_group: 3,
+  /**
+   * A registered domain the workload first used this long ago is its habit: it was reported
+   * when it was new (one incident), not again each time a rotating CDN name under it comes back
+   * hours later. Longer than the incident's first windows, so an attack's first hour is whole.
+   */
+  habit_hours: 2,
 };
 
 /** Why a name is fine for the workload, or undefined when it is not. */
-function allowedBy(fqdn: string, ctx: DetectorContext, params: typeof defaults, allowlist: (fqdn: string) => boolean): string | undefined {
+function allowedBy(fqdn: string, at: number, ctx: DetectorContext, params: typeof defaults, allowlist: (fqdn: string) => boolean): string | undefined {
   if (allowlist(fqdn)) return 'allowlist';
   const domain = registeredDomain(fqdn);
   // The workload's own learned profile, once it has learned: the names it used while it was
   // learning (after that, a new name is news however often it is used since; while learning,
-  // only the role vouches).
+  // only the role vouches) — and a domain it first used hours ago (reported then).
   if (ctx.learned) {
     const learnedUntil = ctx.baseline.firstSeen + ctx.settings.learningMs;
     const resolved = ctx.baseline.domains.get(domain);
     if (resolved !== undefined && resolved.first < learnedUntil) return 'workload';
     if (firstUse(ctx.baseline, fqdn) < learnedUntil) return 'workload';
+    if (resolved !== undefined && at - resolved.first >= params.habit_hours * 3_600_000) return 'habit';
   }
   // The role's learned profile: what the other workloads of the role commonly use.
   const { share, members } = ctx.peerGroups.share(ctx.baseline.workload.role, `dns:${domain}`, ctx.baseline.key);
@@ -33,7 +40,8 @@ function allowedBy(fqdn: string, ctx: DetectorContext, params: typeof defaults, 
 
 /**
  * Egress to a name outside the role's destination profile (T1071.001 / T1105). The profile is
- * learned — the names the workload used while it was learning and those its role's peers
+ * learned — the names the workload used while it was learning, the registered domains it first
+ * used hours ago (a new one is reported once, when it is new) and those its role's peers
  * commonly use — with
  * the role's static allowlist (`detection.allowlists`, defaults covering cloud storage, model
  * hubs, package registries and common ML and observability SaaS) as an override that is
@@ -54,7 +62,7 @@ export const fqdnAllowlist: Detector<typeof defaults> = {
     for (const edge of window.edges.values()) {
       if (edge.peerKind !== 'public' || edge.fqdn === undefined || seen.has(edge.fqdn)) continue;
       seen.add(edge.fqdn);
-      if (allowedBy(edge.fqdn, ctx, params, allowlist) !== undefined) continue;
+      if (allowedBy(edge.fqdn, window.start, ctx, params, allowlist) !== undefined) continue;
       const upload = edge.bytesOut > 10 * Math.max(edge.bytesIn, 1) && edge.bytesOut > 1_000_000;
       const { share, members } = ctx.peerGroups.share(window.workload.role, `dns:${registeredDomain(edge.fqdn)}`, window.key);
       out.push(finding(this, window, {

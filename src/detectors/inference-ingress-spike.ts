@@ -9,12 +9,14 @@ const defaults = {
   min_score: 8,
   /** Times the usual busy window (p95). */
   factor: 4,
+  /** Share of the connections above the usual busy window that must come from outside the cluster (through the ingress or straight in). */
+  outside_share: 0.5,
 };
 
 /**
- * Floods of requests to an inference endpoint (T1499 endpoint DoS; ATLAS AML.T0029 denial of
- * ML service, AML.T0034 cost harvesting): GPU time burnt by someone else. Judged against the
- * workload's own diurnal history, with an absolute floor.
+ * Floods of requests from outside to an inference endpoint (T1499 endpoint DoS; ATLAS
+ * AML.T0029 denial of ML service, AML.T0034 cost harvesting): GPU time burnt by someone else.
+ * Judged against the workload's own diurnal history, with an absolute floor.
  */
 export const inferenceIngressSpike: Detector<typeof defaults> = {
   name: 'inference-ingress-spike',
@@ -28,6 +30,11 @@ export const inferenceIngressSpike: Detector<typeof defaults> = {
     const history = robust(ctx.baseline.inboundConnections);
     const z = robustScore(observed, history, Math.max(history.median * 0.25, 10));
     if (z < params.min_score || observed < params.factor * history.p95) return [];
+    // The flood must arrive from outside (through the ingress or straight in). A spike passed on
+    // by another workload — the chat model calling its guardrails once per flooded request — is
+    // that workload's incident, not a second one; an insider flooding a model is edge-burst's.
+    const fromOutside = window.inboundViaGateway + window.inboundExternalDirect;
+    if (fromOutside < params.outside_share * (observed - history.p95)) return [];
     const bytesHistory = robust(ctx.baseline.inboundBytes);
     return [finding(this, window, {
       peer: 'ingress',

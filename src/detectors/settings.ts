@@ -19,6 +19,8 @@ export interface DetectionSettings {
   gatewayOnlyDomains: (fqdn: string) => boolean;
   /** Workload keys (globs) of ingress gateways / controllers. */
   isIngressGateway: (workloadKey: string) => boolean;
+  /** FQDNs (globs) of well-known services whose SDKs and agents call home on a timer: not beacons. */
+  isKnownService: (fqdn: string) => boolean;
 }
 
 export interface DetectionSettingsConfig {
@@ -30,6 +32,7 @@ export interface DetectionSettingsConfig {
   egress_gateway_clusters?: string[];
   gateway_only_domains: string[];
   ingress_gateways: string[];
+  known_services: string[];
 }
 
 const CLOUD_STORAGE = ['storage.googleapis.com', '*.storage.googleapis.com', 's3.amazonaws.com', '*.s3.amazonaws.com', 's3.*.amazonaws.com', '*.s3.*.amazonaws.com', '*.blob.core.windows.net', '*.r2.cloudflarestorage.com'];
@@ -61,6 +64,10 @@ export const DEFAULT_DETECTION_SETTINGS: DetectionSettingsConfig = {
   egress_gateways: ['*/*/*egress-gateway*', '*/egress*/*'],
   gateway_only_domains: ['api.openai.com', '*.openai.azure.com', 'api.anthropic.com', 'generativelanguage.googleapis.com', '*.cohere.ai', 'api.mistral.ai'],
   ingress_gateways: ['*/ingress-*/*', '*/*/*ingress*', '*/istio-*/*', '*/*/*-gateway'],
+  // Experiment tracking, error reporting, metrics agents and cloud identity: their clients
+  // report every few minutes from wherever they run, with jitter — regular by design (RITA's
+  // safelist plays the same part).
+  known_services: [...ML_SAAS, ...OBSERVABILITY, ...CLOUD_IDENTITY],
 };
 
 export function compileSettings(config: DetectionSettingsConfig): DetectionSettings {
@@ -74,5 +81,6 @@ export function compileSettings(config: DetectionSettingsConfig): DetectionSetti
     ...(config.egress_gateway_clusters === undefined ? {} : { gatewayClusters: compileGlobs(config.egress_gateway_clusters) }),
     gatewayOnlyDomains: compileGlobs(config.gateway_only_domains),
     isIngressGateway: compileGlobs(config.ingress_gateways),
+    isKnownService: compileGlobs(config.known_services),
   };
 }

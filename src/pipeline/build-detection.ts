@@ -29,6 +29,7 @@ export function buildDetection(config: DetectionConfig, sinks: AlertSink[], { ma
     ...(config.egress_gateway_clusters === undefined ? {} : { egress_gateway_clusters: config.egress_gateway_clusters }),
     gateway_only_domains: config.gateway_only_domains ?? DEFAULT_DETECTION_SETTINGS.gateway_only_domains,
     ingress_gateways: config.ingress_gateways ?? DEFAULT_DETECTION_SETTINGS.ingress_gateways,
+    known_services: config.known_services ?? DEFAULT_DETECTION_SETTINGS.known_services,
   });
   const lifecycle = {
     resolveAfterMs: config.alerts.resolve_after_seconds * 1000,

@@ -56,7 +56,7 @@ describe('pipeline config', () => {
     const parse = (alerts: string) => parsePipeline(`name: x\nsources:\n  f: {type: file, paths: [a]}\ndetection: {alerts: ${alerts}}\n`, 'p.yaml', {}).detection.alerts;
     const defaults = parsePipeline('name: x\nsources:\n  f: {type: file, paths: [a]}\n', 'p.yaml', {}).detection.alerts;
     expect(defaults).toMatchObject({
-      incident_per_workload: ['sensitive-port', 'port-scan', 'ip-sweep', 'new-east-west-edge', 'denied-burst', 'cross-environment'],
+      incident_per_workload: ['sensitive-port', 'port-scan', 'ip-sweep', 'new-east-west-edge', 'denied-burst', 'cross-environment', 'fqdn-allowlist'],
       flap_damping: { enabled: true, max_resolve_factor: 8, max_emissions_per_hour: 4 },
     });
     expect(parse('{max_alerts: 5}')).toMatchObject({ incident_per_workload: defaults.incident_per_workload, flap_damping: defaults.flap_damping });

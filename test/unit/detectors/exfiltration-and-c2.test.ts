@@ -86,6 +86,42 @@ describe('egress-spike to an established destination', () => {
   });
 });
 
+describe('egress-spike write-through', () => {
+  const registry = workload('harbor-registry', 'data');
+  const bucket = { peer: 'harbor.s3.eu-west-1.amazonaws.com', fqdn: 'harbor.s3.eu-west-1.amazonaws.com', peerKind: 'public' as const, port: 443 };
+  /** A registry that keeps its blobs in S3: 200 kB of metadata a window, for 15 hours. */
+  const registryLife = (win: Parameters<typeof edge>[0]) => edge(win, { ...bucket, bytesOut: 200_000 });
+
+  it('is quiet when it sends its backend what it was sent in the same window (a pushed image written to S3), up to 1.25×', () => {
+    const ctx = learned(registry, 180, registryLife);
+    const push = ctx.next();
+    edge(push, { ...bucket, bytesOut: 900 * MB });
+    push.inboundBytes = 900 * MB;
+    expect(egressSpike.evaluate(push, ctx, egressSpike.defaults)).toEqual([]);
+    const more = ctx.next();
+    edge(more, { ...bucket, bytesOut: 1_130 * MB });
+    more.inboundBytes = 900 * MB;
+    expect(egressSpike.evaluate(more, ctx, egressSpike.defaults)).toMatchObject([{ peer: bucket.peer }]);
+  });
+
+  it('still fires without the inbound bytes, to a destination used in fewer than 3 windows, and with write_through_share 0', () => {
+    const ctx = learned(registry, 180, registryLife);
+    const alone = ctx.next();
+    edge(alone, { ...bucket, bytesOut: 900 * MB });
+    expect(egressSpike.evaluate(alone, ctx, egressSpike.defaults)).toHaveLength(1);
+    const relayed = ctx.next();
+    edge(relayed, { ...bucket, bytesOut: 900 * MB });
+    relayed.inboundBytes = 900 * MB;
+    expect(egressSpike.evaluate(relayed, ctx, { ...egressSpike.defaults, write_through_share: 0 })).toHaveLength(1);
+    // A bucket used in two windows before: not yet a destination it writes through to.
+    const late = learned(registry, 180, (win, i) => { if (i >= 178) registryLife(win); else edge(win, { peer: 'other.example.com', fqdn: 'other.example.com', peerKind: 'public', bytesOut: 200_000 }); });
+    const push = late.next();
+    edge(push, { ...bucket, bytesOut: 900 * MB });
+    push.inboundBytes = 900 * MB;
+    expect(egressSpike.evaluate(push, late, egressSpike.defaults)).toHaveLength(1);
+  });
+});
+
 describe('new-external-upload', () => {
   it.each([[49 * MB, 0], [50 * MB, 1]])('%i bytes to a never-seen IP → %i findings', (bytesOut, expected) => {
     const ctx = learned(trainer, 100, trainerLife);
@@ -139,6 +175,25 @@ describe('fqdn-allowlist', () => {
     edge(win, { peer: 'tracker.example-ml.io', fqdn: 'tracker.example-ml.io', peerKind: 'public' });
     edge(win, paste);
     expect(fqdnAllowlist.evaluate(win, ctx, fqdnAllowlist.defaults).map((f) => f.peer)).toEqual(['paste.example-leak.net']);
+  });
+
+  it('reports a registered domain while it is new, and not once the workload first used it two hours ago (habit_hours)', () => {
+    // Learning ends at window 72; at window 100 the workload starts fetching from rotating CDN names.
+    const cdn = (n: number) => ({ peer: `d${n}x7b2zofrre.cloudfront.net`, fqdn: `d${n}x7b2zofrre.cloudfront.net`, peerKind: 'public' as const, bytesIn: 30 * MB });
+    const life = (win: Parameters<typeof edge>[0], i: number) => {
+      trainerLife(win, i);
+      if (i === 100) { domain(win, 'cloudfront.net', { queries: 1 }); edge(win, cdn(1)); }
+    };
+    const almost = learned(trainer, 100 + 23, life); // 1 h 55 min after the first use
+    const w1 = almost.next();
+    edge(w1, cdn(2));
+    expect(fqdnAllowlist.evaluate(w1, almost, fqdnAllowlist.defaults).map((f) => f.peer)).toEqual([cdn(2).peer]);
+    const day = learned(trainer, 100 + 24, life);
+    const w2 = day.next();
+    edge(w2, cdn(3));
+    edge(w2, paste);
+    expect(fqdnAllowlist.evaluate(w2, day, fqdnAllowlist.defaults).map((f) => f.peer)).toEqual([paste.peer]);
+    expect(fqdnAllowlist.evaluate(w2, day, { ...fqdnAllowlist.defaults, habit_hours: 3 }).map((f) => f.peer)).toEqual([cdn(3).peer, paste.peer]);
   });
 
   it('passes a name its role commonly uses (the role profile), not one a single peer uses', () => {
@@ -236,6 +291,29 @@ describe('beaconing', () => {
     const w3 = bulky.next();
     edge(w3, { ...c2, connections: 5, bytesOut: 5 * MB });
     expect(beaconing.evaluate(w3, bulky, beaconing.defaults)).toEqual([]);
+  });
+});
+
+describe('beaconing and well-known services', () => {
+  const wandb = { peer: 'api.wandb.ai', fqdn: 'api.wandb.ai', peerKind: 'public' as const, bytesOut: 600, bytesIn: 500 };
+  const lookalike = { ...wandb, peer: 'api.wandb.ai.example-cdn.net', fqdn: 'api.wandb.ai.example-cdn.net' };
+  const clockwork = (to: typeof wandb) => learned(trainer, 24 + 11, (win, i) => { if (i >= 24) edge(win, { ...to, connections: 5 }); });
+
+  it('does not judge a service on detection.known_services (experiment tracking reporting on a timer)', () => {
+    const ctx = clockwork(wandb);
+    const win = ctx.next();
+    edge(win, { ...wandb, connections: 5 });
+    expect(beaconing.evaluate(win, ctx, beaconing.defaults)).toEqual([]);
+    // With the list emptied, the same contact is a beacon.
+    const strict = { ...ctx, settings: compileSettings({ ...DEFAULT_DETECTION_SETTINGS, known_services: [] }) };
+    expect(beaconing.evaluate(win, strict, beaconing.defaults)).toMatchObject([{ peer: 'api.wandb.ai' }]);
+  });
+
+  it('still judges a name that only contains a known service', () => {
+    const ctx = clockwork(lookalike);
+    const win = ctx.next();
+    edge(win, { ...lookalike, connections: 5 });
+    expect(beaconing.evaluate(win, ctx, beaconing.defaults)).toMatchObject([{ peer: lookalike.peer }]);
   });
 });
 

@@ -23,6 +23,7 @@ describe('inference-ingress-spike', () => {
     const flood = ctx.next();
     flood.activeIn = true;
     flood.inboundConnections = 6_000;
+    flood.inboundViaGateway = 6_000;
     expect(inferenceIngressSpike.evaluate(flood, ctx, inferenceIngressSpike.defaults)).toMatchObject([{ category: 'impact', technique: 'T1499' }]);
     const peak = ctx.next();
     peak.inboundConnections = 420;
@@ -30,6 +31,23 @@ describe('inference-ingress-spike', () => {
     const belowFloor = ctx.next();
     belowFloor.inboundConnections = 999;
     expect(inferenceIngressSpike.evaluate(belowFloor, learned(infer, 288, (w) => { w.activeIn = true; w.inboundConnections = 10; }), inferenceIngressSpike.defaults)).toEqual([]);
+  });
+
+  it('needs the flood to arrive from outside: a spike passed on by the flooded model to its guardrails is not a second flood', () => {
+    const ctx = learned(infer, 288, diurnal);
+    const cascade = ctx.next();
+    cascade.activeIn = true;
+    cascade.inboundConnections = 6_000; // all from the chat model, none through the ingress
+    expect(inferenceIngressSpike.evaluate(cascade, ctx, inferenceIngressSpike.defaults)).toEqual([]);
+    // Half of what is above the usual busy window (p95 ≈ 400) through the ingress or straight in is enough.
+    const mixed = ctx.next();
+    mixed.activeIn = true;
+    mixed.inboundConnections = 6_000;
+    mixed.inboundViaGateway = 2_000;
+    mixed.inboundExternalDirect = 1_000;
+    expect(inferenceIngressSpike.evaluate(mixed, ctx, inferenceIngressSpike.defaults)).toHaveLength(1);
+    mixed.inboundExternalDirect = 500;
+    expect(inferenceIngressSpike.evaluate(mixed, ctx, inferenceIngressSpike.defaults)).toEqual([]);
   });
 
   it('only judges inference workloads', () => {
