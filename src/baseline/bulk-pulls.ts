@@ -1,6 +1,6 @@
 import type { EdgeUse, WindowStats } from './window-stats.ts';
 
-/** The largest pull of one window from one data source. */
+/** One window's pull from one data source. */
 export interface Pull {
   /** Bytes received from the source over the workload's own connections to it. */
   bytes: number;
@@ -40,14 +40,18 @@ export function isDataSource(edge: EdgeUse): boolean {
   return edge.peerWorkload?.role === 'data';
 }
 
-/** The window's largest pull from a single data source (undefined when none). */
-export function largestPull(window: WindowStats): Pull | undefined {
-  let best: Pull | undefined;
+/**
+ * The window's pulls of at least `minBytes` from data sources, one per edge, largest first: a
+ * theft's pull from the model store is judged even in a window where the job's usual shard
+ * reads from object storage are bigger.
+ */
+export function pullsOf(window: WindowStats, minBytes = 1): Pull[] {
+  const pulls: Pull[] = [];
   for (const [edgeKey, edge] of window.edges) {
-    if (!isDataSource(edge) || edge.denied === edge.connections || edge.bytesIn === 0) continue;
-    if (best === undefined || edge.bytesIn > best.bytes) best = { bytes: edge.bytesIn, from: edge.peer, port: edge.port, edgeKey };
+    if (!isDataSource(edge) || edge.denied === edge.connections || edge.bytesIn < Math.max(1, minBytes)) continue;
+    pulls.push({ bytes: edge.bytesIn, from: edge.peer, port: edge.port, edgeKey });
   }
-  return best;
+  return pulls.sort((a, b) => b.bytes - a.bytes);
 }
 
 export interface BulkPullsSnapshot {
@@ -79,13 +83,14 @@ export class BulkPulls {
 
   /** Folds in a window; `knownSource` tells whether the workload had used the pull's source before it. */
   update(window: WindowStats, knownSource: (edgeKey: string) => boolean): void {
-    const pull = largestPull(window);
-    if (pull === undefined) return;
+    const pulls = pullsOf(window);
+    if (pulls.length === 0) return;
     const norm = this.normAsOf(window.start);
-    const far = !knownSource(pull.edgeKey) || pull.bytes >= STAGING.factor * norm;
-    if (pull.bytes >= STAGING.minBytes && far) this.staged = { bytes: pull.bytes, from: pull.from, at: window.start, norm };
-    if (pull.bytes >= norm) {
-      this.norm = pull.bytes;
+    // The largest bulk pull far above the norm (or from a new source) is the staging.
+    const far = pulls.find((pull) => pull.bytes >= STAGING.minBytes && (!knownSource(pull.edgeKey) || pull.bytes >= STAGING.factor * norm));
+    if (far !== undefined) this.staged = { bytes: far.bytes, from: far.from, at: window.start, norm };
+    if (pulls[0]!.bytes >= norm) {
+      this.norm = pulls[0]!.bytes;
       this.normAt = window.start;
     }
   }

@@ -1,4 +1,5 @@
-import { largestPull } from '../baseline/bulk-pulls.ts';
+import { pullsOf } from '../baseline/bulk-pulls.ts';
+import type { Finding } from '../model/alert.ts';
 import { bytes, finding, who } from './finding.ts';
 import type { Detector, DetectorContext } from './types.ts';
 
@@ -45,30 +46,34 @@ export const dataStaging: Detector<typeof defaults> = {
   evaluate(window, ctx, params) {
     const role = window.workload.role;
     if (role === 'system' || role === 'gateway' || role === 'data') return [];
-    const pull = largestPull(window);
-    if (pull === undefined || pull.bytes < params.min_bytes) return [];
+    const pulls = pullsOf(window, params.min_bytes);
+    if (pulls.length === 0) return [];
     const historyMs = params.own_history_hours * 3_600_000;
     const ownDay = window.start - ctx.baseline.firstSeen >= historyMs;
     const roleSince = ctx.peerGroups.roleSince(role);
     if (!ownDay && (roleSince === undefined || window.start - roleSince < historyMs)) return [];
     const norm = ctx.baseline.pulls.normAsOf(window.start);
-    const known = ctx.baseline.peers.has(pull.edgeKey);
-    // From a source it already pulls from, only far above its norm; from one it never used
-    // (the trainer that never touches the model store), any bulk pull.
-    if (known && pull.bytes < params.factor * norm) return [];
-    const { share, members } = ctx.peerGroups.share(role, pull.edgeKey, window.key);
-    const roleUsers = Math.round(share * members);
-    if (members >= params.min_group && share >= (ownDay ? params.role_wide_share : params.common_share)) return [];
-    // Without a day of its own, the role vouches for its usual sources (weights at a rollout).
-    if (!ownDay && roleUsers >= params.role_users) return [];
-    return [finding(this, window, {
-      peer: pull.from,
-      technique: pull.from.includes('registry') || pull.from.includes('minio') ? 'T1530' : 'T1074',
-      severity: pull.bytes >= 5 * Math.max(params.min_bytes, params.factor * norm) || !known ? 'critical' : 'warning',
-      score: Math.min(1, 0.6 + pull.bytes / (20 * params.min_bytes)),
-      summary: `${who(window)} pulled ${bytes(pull.bytes)} from ${pull.from}:${pull.port} in one window (its largest pull so far ${bytes(Math.round(norm))}; ${Math.round(share * 100)}% of ${role} workloads use this source${known ? '' : '; a source it never used'})`,
-      evidence: { source: pull.from, port: pull.port, bytesIn: pull.bytes, baselineLargestPull: Math.round(norm), factor: norm === 0 ? null : Math.round((pull.bytes / norm) * 10) / 10, knownSource: known, roleShare: Math.round(share * 100) / 100, roleGroupSize: members },
-    })];
+    const out: Finding[] = [];
+    for (const pull of pulls) {
+      const known = ctx.baseline.peers.has(pull.edgeKey);
+      // From a source it already pulls from, only far above its norm; from one it never used
+      // (the trainer that never touches the model store), any bulk pull.
+      if (known && pull.bytes < params.factor * norm) continue;
+      const { share, members } = ctx.peerGroups.share(role, pull.edgeKey, window.key);
+      const roleUsers = Math.round(share * members);
+      if (members >= params.min_group && share >= (ownDay ? params.role_wide_share : params.common_share)) continue;
+      // Without a day of its own, the role vouches for its usual sources (weights at a rollout).
+      if (!ownDay && roleUsers >= params.role_users) continue;
+      out.push(finding(this, window, {
+        peer: pull.from,
+        technique: pull.from.includes('registry') || pull.from.includes('minio') ? 'T1530' : 'T1074',
+        severity: pull.bytes >= 5 * Math.max(params.min_bytes, params.factor * norm) || !known ? 'critical' : 'warning',
+        score: Math.min(1, 0.6 + pull.bytes / (20 * params.min_bytes)),
+        summary: `${who(window)} pulled ${bytes(pull.bytes)} from ${pull.from}:${pull.port} in one window (its largest pull so far ${bytes(Math.round(norm))}; ${Math.round(share * 100)}% of ${role} workloads use this source${known ? '' : '; a source it never used'})`,
+        evidence: { source: pull.from, port: pull.port, bytesIn: pull.bytes, baselineLargestPull: Math.round(norm), factor: norm === 0 ? null : Math.round((pull.bytes / norm) * 10) / 10, knownSource: known, roleShare: Math.round(share * 100) / 100, roleGroupSize: members },
+      }));
+    }
+    return out;
   },
 };
 

@@ -29,6 +29,19 @@ describe('data-staging', () => {
     expect(dataStaging.evaluate(win, ctx, dataStaging.defaults)[0]!.evidence.baselineLargestPull).toBeCloseTo(150 * MB, -6);
   });
 
+  it('judges every bulk pull of the window: a pull from a new source beside bigger usual shard reads', () => {
+    // A pre-training job reading 3 GB of shards a window: the model store pull is not the window's largest.
+    const heavy = learned(trainer, DAY, (win) => edge(win, fromMinio(3_000 * MB)));
+    const win = heavy.next();
+    edge(win, fromMinio(3_100 * MB));
+    edge(win, fromRegistry(1_300 * MB));
+    expect(dataStaging.evaluate(win, heavy, dataStaging.defaults)).toMatchObject([{ peer: keyOf(registry), evidence: { knownSource: false, bytesIn: 1_300 * MB } }]);
+    // And the exfiltration that follows links to it, though the usual shard read was bigger.
+    const pulls = heavy.baseline.pulls;
+    pulls.update(win, (edgeKey) => heavy.baseline.peers.has(edgeKey));
+    expect(pulls.stagedBefore(win.start + 45 * 60_000)).toMatchObject({ from: keyOf(registry), bytes: 1_300 * MB });
+  });
+
   it('needs both the absolute floor and the factor over the norm', () => {
     const ctx = learned(trainer, DAY, trainerLife);
     const below = ctx.next();
