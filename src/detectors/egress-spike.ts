@@ -28,7 +28,6 @@ const defaults = {
   write_through_share: 1.25,
 };
 
-
 /**
  * External bytes out far above the workload's own baseline (T1041 / T1567 / T1537): a robust
  * score against its history, a multiple of its usual busy windows, of its hour of day's mean
