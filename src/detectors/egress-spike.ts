@@ -53,17 +53,17 @@ export const egressSpike: Detector<typeof defaults> = {
     const peak = ctx.baseline.seasonal.peakAt(window.start);
     let top = { peer: 'external', bytes: 0, edgeKey: '' };
     for (const [edgeKey, edge] of window.edges) if (edge.peerKind === 'public' && edge.bytesOut > top.bytes) top = { peer: edge.peer, bytes: edge.bytesOut, edgeKey };
-    const destination = ctx.baseline.peers.get(top.edgeKey);
-    const mostly = top.bytes >= observed / 2;
-    const established = mostly && destination !== undefined && destination.windows >= 3 && window.start - destination.first >= 86_400_000;
+    // The destination that took most of the bytes, as the baseline knows it (undefined: new, or no main one).
+    const main = top.bytes >= observed / 2 ? ctx.baseline.peers.get(top.edgeKey) : undefined;
+    const known = main !== undefined && main.windows >= 3;
+    if (known && observed <= params.write_through_share * window.inboundBytes) return [];
+    const established = known && window.start - main.first >= 86_400_000;
     const scheduled = established && peak.expected >= params.factor * Math.max(history.p95, 1);
     const factor = scheduled ? params.established_factor : params.factor;
     // What this destination already took in one window: a 5 GB checkpoint every few hours to
     // the bucket that took one before is its habit, at whatever hour; a spike is well above that.
-    const destinationPeak = mostly && destination !== undefined ? destination.peakBytesOut : 0;
+    const destinationPeak = main?.peakBytesOut ?? 0;
     const usual = Math.max(history.p95, hourMean, peak.expected);
-    const known = mostly && destination !== undefined && destination.windows >= 3;
-    if (known && observed <= params.write_through_share * window.inboundBytes) return [];
     if (z < params.min_score || observed < factor * usual || observed <= params.destination_peak_factor * destinationPeak) return [];
     const staged = stagingLink(ctx, window.start);
     return [finding(this, window, {

@@ -19,7 +19,6 @@ const LONG_HORIZON = new Set(['beaconing', 'dns-tunnel', 'slow-exfiltration']);
 
 interface Evaluation {
   scenarios: { scenario: string; detected: boolean; timeToDetectSeconds?: number }[];
-  falseAlerts: number;
   falseAlertsPer100WorkloadHours: number;
   workloadHours: number;
 }
@@ -46,9 +45,9 @@ describe('detection on the platform world (unseen seed)', () => {
     expect(evaluation.workloadHours).toBeGreaterThan(7_000);
     expect(evaluation.falseAlertsPer100WorkloadHours).toBeLessThanOrEqual(0.03);
     // What Alertmanager would get: every emission (new, escalated, re-opened, resolved) of every alert.
-    const emissions = readFileSync(alerts, 'utf8').trimEnd().split('\n').length;
-    const distinct = new Set(readFileSync(alerts, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as { id: string }).id)).size;
-    expect(emissions).toBeLessThanOrEqual(4 * distinct);
+    const emissions = readFileSync(alerts, 'utf8').trimEnd().split('\n');
+    const distinct = new Set(emissions.map((line) => (JSON.parse(line) as { id: string }).id)).size;
+    expect(emissions.length).toBeLessThanOrEqual(4 * distinct);
     expect(distinct).toBeLessThanOrEqual(40);
   }, 240_000);
 });
